@@ -1,0 +1,110 @@
+// Produce: validate each partition's batches, up-convert legacy message sets, append, answer.
+// acks=0 gets no response at all; if any partition failed, the connection is closed instead so
+// the client notices (what Kafka does).
+#include <vector>
+
+#include "broker/broker_services.h"
+#include "broker/handlers/registry.h"
+#include "common/logging.h"
+#include "protocol/messages/produce.h"
+#include "protocol/records/batch_header.h"
+#include "protocol/records/legacy.h"
+#include "protocol/records/record_batch.h"
+
+namespace kb::broker {
+
+namespace {
+
+struct PartitionOutcome {
+  ErrorCode error = ErrorCode::kNone;
+  int64_t base_offset = -1;
+  int64_t log_append_time = -1;
+  int64_t log_start_offset = -1;
+};
+
+// Zstd needs Produce v7+ (KIP-110); other codecs are fine at any version.
+bool uses_zstd(std::span<const uint8_t> batches) {
+  size_t pos = 0;
+  records::BatchHeader header;
+  while (pos < batches.size() && records::parse_batch_header(batches.subspan(pos), &header)) {
+    if (header.compression() == records::Compression::kZstd) return true;
+    pos += header.total_size();
+  }
+  return false;
+}
+
+PartitionOutcome produce_partition(RequestContext& ctx, const std::string& topic, int32_t partition,
+                                   const protocol::Records& records, int16_t acks) {
+  auto& services = *ctx.services;
+  auto snapshot = services.metadata->snapshot();
+  const TopicInfo* topic_info = snapshot->topic(topic);
+  if (topic_info == nullptr || partition < 0 ||
+      partition >= static_cast<int32_t>(topic_info->partitions.size())) {
+    return {ErrorCode::kUnknownTopicOrPartition};
+  }
+  if (records.is_null() || records.size() == 0) return {ErrorCode::kCorruptMessage};
+
+  std::span<uint8_t> batches(const_cast<uint8_t*>(records.data()), records.size());
+  std::vector<uint8_t> converted;
+  if (records::is_legacy(batches)) {
+    if (ctx.version() >= 3) return {ErrorCode::kInvalidRecord};
+    ErrorCode err = records::upconvert_to_v2(batches, &converted);
+    if (err != ErrorCode::kNone) return {err};
+    batches = std::span<uint8_t>(converted);
+  }
+  auto validation = records::validate_batches(batches, topic_info->max_message_bytes);
+  if (validation.error != ErrorCode::kNone) {
+    KB_LOG_DEBUG("produce") << "Rejected batch for " << topic << "-" << partition << ": "
+                            << validation.message;
+    return {validation.error};
+  }
+  if (ctx.version() < 7 && uses_zstd(batches)) return {ErrorCode::kUnsupportedCompressionType};
+
+  auto outcome = services.replicas->append(TopicPartition{topic, partition}, batches, acks,
+                                           topic_info->min_insync_replicas);
+  return {outcome.error, outcome.base_offset, outcome.log_append_time, outcome.log_start_offset};
+}
+
+}  // namespace
+
+void handle_produce(RequestContext ctx) {
+  auto request = decode_body<protocol::ProduceRequest>(ctx);
+  protocol::ProduceResponse response;
+  using TopicOut = decltype(response.responses)::value_type;
+  using PartitionOut = typename decltype(TopicOut{}.partition_responses)::value_type;
+
+  bool acks_valid = request.acks == 0 || request.acks == 1 || request.acks == -1;
+  bool any_error = false;
+  for (const auto& topic : request.topic_data) {
+    TopicOut to;
+    to.name = topic.name;
+    for (const auto& part : topic.partition_data) {
+      PartitionOutcome outcome =
+          acks_valid ? produce_partition(ctx, topic.name, part.index, part.records, request.acks)
+                     : PartitionOutcome{ErrorCode::kInvalidRequiredAcks};
+      PartitionOut po;
+      po.index = part.index;
+      po.error_code = to_wire(outcome.error);
+      po.base_offset = outcome.base_offset;
+      po.log_append_time_ms = outcome.log_append_time;
+      po.log_start_offset = outcome.log_start_offset;
+      any_error |= outcome.error != ErrorCode::kNone;
+      to.partition_responses.push_back(std::move(po));
+    }
+    response.responses.push_back(std::move(to));
+  }
+
+  if (request.acks == 0) {
+    if (any_error) {
+      KB_LOG_INFO("produce") << "Closing connection from " << ctx.client_host
+                             << " after a failed acks=0 produce";
+      ctx.responder.close();
+    } else {
+      ctx.responder.no_response();
+    }
+    return;
+  }
+  ctx.respond(response);
+}
+
+}  // namespace kb::broker

@@ -1,0 +1,32 @@
+#include "broker/handlers/registry.h"
+
+#include "protocol/api_keys.h"
+
+namespace kb::broker {
+
+using protocol::ApiKey;
+
+const std::vector<HandlerEntry>& handler_registry() {
+  static const std::vector<HandlerEntry> table = {
+      {int16_t(ApiKey::kProduce), 0, 8, handle_produce},
+      {int16_t(ApiKey::kFetch), 0, 11, handle_fetch},
+      {int16_t(ApiKey::kListOffsets), 0, 5, handle_list_offsets},
+      {int16_t(ApiKey::kMetadata), 0, 8, handle_metadata},
+      {int16_t(ApiKey::kApiVersions), 0, 3, handle_api_versions},
+      {int16_t(ApiKey::kCreateTopics), 0, 4, handle_create_topics},
+      {int16_t(ApiKey::kDeleteTopics), 0, 3, handle_delete_topics},
+      {int16_t(ApiKey::kDescribeConfigs), 0, 3, handle_describe_configs},
+      {int16_t(ApiKey::kAlterConfigs), 0, 1, handle_alter_configs},
+      {int16_t(ApiKey::kCreatePartitions), 0, 1, handle_create_partitions},
+  };
+  return table;
+}
+
+const HandlerEntry* find_handler(int16_t api_key) {
+  for (const auto& entry : handler_registry()) {
+    if (entry.api_key == api_key) return &entry;
+  }
+  return nullptr;
+}
+
+}  // namespace kb::broker

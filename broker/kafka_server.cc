@@ -1,0 +1,209 @@
+#include "broker/kafka_server.h"
+
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include "broker/broker_services.h"
+#include "broker/metadata_sync.h"
+#include "broker/network/socket_server.h"
+#include "broker/request_dispatcher.h"
+#include "broker/storage/log_manager.h"
+#include "broker/topic_admin.h"
+#include "common/config/broker_config.h"
+#include "common/config/config.h"
+#include "common/logging.h"
+#include "coordinator/kafka_zk.h"
+#include "coordinator/zk_client.h"
+
+namespace kb::broker {
+
+std::vector<Listener> parse_listeners(const std::string& text) {
+  std::vector<Listener> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    // trim
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) {
+      size_t sep = item.find("://");
+      size_t colon = item.rfind(':');
+      if (sep == std::string::npos || colon == std::string::npos || colon < sep + 3) {
+        throw std::invalid_argument("Invalid listener '" + item + "': expected NAME://host:port");
+      }
+      Listener l;
+      l.name = item.substr(0, sep);
+      l.host = item.substr(sep + 3, colon - sep - 3);
+      if (l.host.size() >= 2 && l.host.front() == '[' && l.host.back() == ']') {
+        l.host = l.host.substr(1, l.host.size() - 2);
+      }
+      try {
+        size_t used = 0;
+        l.port = std::stoi(item.substr(colon + 1), &used);
+        if (used != item.size() - colon - 1 || l.port < 0 || l.port > 65535) throw std::exception();
+      } catch (...) {
+        throw std::invalid_argument("Invalid port in listener '" + item + "'");
+      }
+      out.push_back(std::move(l));
+    }
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  if (out.empty()) throw std::invalid_argument("No listener configured");
+  return out;
+}
+
+struct KafkaServer::Impl {
+  explicit Impl(const config::ConfigValues& cfg) : config(cfg) {}
+
+  const config::ConfigValues& config;
+  BrokerServices services;
+  MetadataCache metadata;
+  std::unique_ptr<storage::LogManager> logs;
+  std::unique_ptr<Purgatory> fetch_purgatory;
+  std::unique_ptr<ReplicaManager> replicas;
+  std::unique_ptr<coordinator::ZkClient> zk_client;
+  std::unique_ptr<coordinator::KafkaZk> zk;
+  std::unique_ptr<TaskThread> admin_thread;
+  std::unique_ptr<TopicAdmin> topic_admin;
+  std::unique_ptr<MetadataSync> metadata_sync;
+  std::unique_ptr<RequestDispatcher> dispatcher;
+  std::unique_ptr<network::SocketServer> socket_server;
+  bool started = false;
+  bool stopped = false;
+};
+
+KafkaServer::KafkaServer(const config::ConfigValues& config) : impl_(std::make_unique<Impl>(config)) {
+  log::Settings settings;
+  log::parse_level(config.get_string("kb.log.level"), &settings.level);
+  settings.log_dir = config.get_string("kb.log.dir");
+  log::init(settings);
+}
+
+KafkaServer::~KafkaServer() { shutdown(); }
+
+namespace {
+
+std::string local_hostname() {
+  char buf[256] = {0};
+  if (::gethostname(buf, sizeof(buf) - 1) != 0) return "localhost";
+  return buf;
+}
+
+}  // namespace
+
+void KafkaServer::start() {
+  auto& m = *impl_;
+  const auto& cfg = m.config;
+  int32_t broker_id = cfg.get_int("broker.id");
+  if (broker_id < 0) {
+    throw std::runtime_error("broker.id must be set to a non-negative id (generation is not supported yet)");
+  }
+  auto listeners = parse_listeners(cfg.get_string("listeners"));
+  auto advertised = cfg.is_null("advertised.listeners")
+                        ? listeners
+                        : parse_listeners(cfg.get_string("advertised.listeners"));
+  KB_LOG_INFO("server") << "[KafkaServer id=" << broker_id << "] starting";
+
+  // 1. ZooKeeper, top-level paths, cluster id.
+  int session_timeout = cfg.get_int("zookeeper.session.timeout.ms");
+  m.zk_client = coordinator::ZkClient::connect(cfg.get_string("zookeeper.connect"), session_timeout,
+                                               config::effective_zk_connection_timeout_ms(cfg));
+  m.zk = std::make_unique<coordinator::KafkaZk>(*m.zk_client);
+  m.zk->create_top_level_paths();
+  std::string cluster_id = m.zk->get_or_create_cluster_id();
+  KB_LOG_INFO("server") << "Cluster ID = " << cluster_id;
+
+  // 2. Logs: meta.properties must agree with ZooKeeper and the configured id.
+  storage::LogManagerOptions log_options;
+  log_options.log_dirs = config::effective_log_dirs(cfg);
+  log_options.defaults = make_log_config(cfg, {});
+  log_options.retention_check_interval_ms = cfg.get_long("log.retention.check.interval.ms");
+  log_options.flush_scheduler_interval_ms = cfg.get_long("log.flush.scheduler.interval.ms");
+  log_options.flush_offset_checkpoint_interval_ms =
+      cfg.get_int("log.flush.offset.checkpoint.interval.ms");
+  log_options.flush_start_offset_checkpoint_interval_ms =
+      cfg.get_int("log.flush.start.offset.checkpoint.interval.ms");
+  log_options.hw_checkpoint_interval_ms = cfg.get_long("replica.high.watermark.checkpoint.interval.ms");
+  log_options.num_recovery_threads_per_data_dir = cfg.get_int("num.recovery.threads.per.data.dir");
+  m.logs = std::make_unique<storage::LogManager>(log_options);
+  if (auto meta = m.logs->read_meta_properties()) {
+    if (!meta->cluster_id.empty() && meta->cluster_id != cluster_id) {
+      throw std::runtime_error("The Cluster ID " + cluster_id +
+                               " doesn't match stored clusterId " + meta->cluster_id +
+                               " in meta.properties. The broker is trying to join the wrong cluster.");
+    }
+    if (meta->broker_id != broker_id) {
+      throw std::runtime_error("Configured broker.id " + std::to_string(broker_id) +
+                               " doesn't match stored broker.id " + std::to_string(meta->broker_id) +
+                               " in meta.properties.");
+    }
+  }
+  m.logs->load();
+
+  // 3. Services and the socket server (bound before registration, as Kafka does, so the
+  //    registered port is the real one).
+  m.fetch_purgatory = std::make_unique<Purgatory>();
+  m.replicas = std::make_unique<ReplicaManager>(*m.logs, *m.fetch_purgatory);
+  m.admin_thread = std::make_unique<TaskThread>("admin");
+  m.services.config = &cfg;
+  m.services.broker_id = broker_id;
+  m.services.cluster_id = cluster_id;
+  m.services.metadata = &m.metadata;
+  m.services.replicas = m.replicas.get();
+  m.services.fetch_purgatory = m.fetch_purgatory.get();
+  m.topic_admin = std::make_unique<TopicAdmin>(m.services, *m.zk, *m.admin_thread);
+  m.services.topic_admin = m.topic_admin.get();
+  m.metadata_sync = std::make_unique<MetadataSync>(m.services, *m.zk);
+  m.services.metadata_sync = m.metadata_sync.get();
+
+  network::ServerOptions net;
+  for (const auto& l : listeners) net.listeners.push_back({l.name, l.host, l.port});
+  net.num_network_threads = cfg.get_int("num.network.threads");
+  net.socket_request_max_bytes = cfg.get_int("socket.request.max.bytes");
+  net.socket_send_buffer_bytes = cfg.get_int("socket.send.buffer.bytes");
+  net.socket_receive_buffer_bytes = cfg.get_int("socket.receive.buffer.bytes");
+  net.connections_max_idle_ms = cfg.get_long("connections.max.idle.ms");
+  m.dispatcher = std::make_unique<RequestDispatcher>(m.services);
+  m.socket_server = std::make_unique<network::SocketServer>(net, *m.dispatcher);
+  m.socket_server->start();
+
+  // 4. Registration: port 0 becomes the bound port, an empty host the local hostname.
+  coordinator::BrokerInfo info;
+  info.id = BrokerId(broker_id);
+  for (auto l : advertised) {
+    if (l.port == 0) l.port = m.socket_server->bound_port(l.name);
+    if (l.host.empty()) l.host = local_hostname();
+    info.endpoints.push_back({l.name, l.host, l.port, l.name});
+  }
+  if (!cfg.is_null("broker.rack")) info.rack = cfg.get_string("broker.rack");
+  auto epoch = m.zk->register_broker(info, session_timeout);
+  KB_LOG_INFO("server") << "Registered broker " << broker_id << " at path /brokers/ids/"
+                        << broker_id << " with broker epoch " << epoch.value();
+  m.logs->write_meta_properties(broker_id, cluster_id);
+
+  // 5. Metadata (and, for now, the one-broker controller duties), then background tasks.
+  m.metadata_sync->start();
+  m.logs->start();
+  m.started = true;
+  KB_LOG_INFO("server") << "[KafkaServer id=" << broker_id << "] started";
+}
+
+void KafkaServer::shutdown() {
+  auto& m = *impl_;
+  if (m.stopped) return;
+  m.stopped = true;
+  KB_LOG_INFO("server") << "[KafkaServer id=" << m.services.broker_id << "] shutting down";
+  if (m.socket_server) m.socket_server->stop();
+  if (m.metadata_sync) m.metadata_sync->stop();
+  if (m.admin_thread) m.admin_thread->stop();
+  if (m.fetch_purgatory) m.fetch_purgatory->stop();
+  if (m.logs && m.started) m.logs->shutdown();
+  m.zk.reset();
+  m.zk_client.reset();
+  KB_LOG_INFO("server") << "[KafkaServer id=" << m.services.broker_id << "] shut down completed";
+}
+
+}  // namespace kb::broker

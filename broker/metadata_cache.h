@@ -1,0 +1,77 @@
+#pragma once
+// What this broker knows of the cluster: live brokers, the controller, and every partition's
+// leader, epoch, replicas and ISR. Metadata requests are answered from it.
+//
+// Thread safety: readers take an immutable snapshot (a shared_ptr copy under a short lock); the
+// single writer (the metadata sync thread) publishes a new snapshot. No reader ever blocks on ZooKeeper.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kb::broker {
+
+struct BrokerEndpoint {
+  int32_t id = -1;
+  std::string host;
+  int32_t port = 0;
+  std::optional<std::string> rack;
+};
+
+struct PartitionInfo {
+  int32_t partition = 0;
+  int32_t leader = -1;
+  int32_t leader_epoch = -1;
+  int32_t controller_epoch = -1;
+  std::vector<int32_t> replicas;
+  std::vector<int32_t> isr;
+  std::vector<int32_t> offline_replicas;
+};
+
+struct TopicInfo {
+  std::string name;
+  bool internal = false;
+  std::vector<PartitionInfo> partitions;  // indexed by partition number
+  std::map<std::string, std::string> config_overrides;
+  // Effective values the produce path needs, resolved once per metadata update.
+  int32_t min_insync_replicas = 1;
+  int32_t max_message_bytes = 1048588;
+};
+
+struct MetadataSnapshot {
+  std::vector<BrokerEndpoint> brokers;  // sorted by id
+  int32_t controller_id = -1;
+  std::map<std::string, TopicInfo> topics;
+
+  const TopicInfo* topic(const std::string& name) const {
+    auto it = topics.find(name);
+    return it == topics.end() ? nullptr : &it->second;
+  }
+  const PartitionInfo* partition(const std::string& topic_name, int32_t p) const {
+    const TopicInfo* t = topic(topic_name);
+    if (t == nullptr || p < 0 || p >= static_cast<int32_t>(t->partitions.size())) return nullptr;
+    return &t->partitions[p];
+  }
+};
+
+class MetadataCache {
+ public:
+  MetadataCache() : snapshot_(std::make_shared<MetadataSnapshot>()) {}
+  std::shared_ptr<const MetadataSnapshot> snapshot() const {
+    std::lock_guard lock(mutex_);
+    return snapshot_;
+  }
+  void publish(std::shared_ptr<const MetadataSnapshot> next) {
+    std::lock_guard lock(mutex_);
+    snapshot_ = std::move(next);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const MetadataSnapshot> snapshot_;
+};
+
+}  // namespace kb::broker

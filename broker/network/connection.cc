@@ -1,0 +1,464 @@
+#include "broker/network/connection.h"
+
+#include <sys/sendfile.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <cerrno>
+#include <cstring>
+
+#include "common/logging.h"
+
+namespace kb::network {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+constexpr size_t kReadBufferBytes = 64 * 1024;
+// Responses gathered into one write: enough to batch pipelined small answers, small enough that
+// one connection does not hold a large iovec.
+constexpr size_t kMaxResponsesPerWrite = 64;
+// sendfile bytes per turn of the event loop, so one large fetch does not starve the other
+// connections on this thread when the peer drains fast (loopback).
+constexpr uint64_t kSendfileBytesPerTurn = 4 * 1024 * 1024;
+
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+size_t chunk_size(const OutChunk& chunk) {
+  if (const auto* bytes = std::get_if<std::vector<uint8_t>>(&chunk)) return bytes->size();
+  return std::get<FileSlice>(chunk).size;
+}
+
+}  // namespace
+
+size_t OutPayload::size() const {
+  size_t total = 0;
+  for (const auto& c : chunks) total += chunk_size(c);
+  return total;
+}
+
+void Responder::send(OutPayload payload) const {
+  if (slot_ && slot_->claim("send")) slot_->answer(detail::Answer::kSend, std::move(payload));
+}
+
+void Responder::no_response() const {
+  if (slot_ && slot_->claim("no_response")) slot_->answer(detail::Answer::kNoResponse, {});
+}
+
+void Responder::close() const {
+  if (slot_ && slot_->claim("close")) slot_->answer(detail::Answer::kClose, {});
+}
+
+namespace detail {
+
+// ---------------------------------------------------------------------------------------------
+// ResponseSlot
+
+bool ResponseSlot::claim(const char* what) {
+  if (!answered.exchange(true, std::memory_order_acq_rel)) return true;
+  KB_LOG_WARN("network") << "Ignoring Responder::" << what << " for request " << seq
+                         << ": the request was already answered";
+  return false;
+}
+
+void ResponseSlot::answer(Answer kind, OutPayload payload) {
+  // A connection that is gone has nobody to answer: drop silently.
+  if (auto c = connection.lock()) c->post_answer(seq, kind, std::move(payload));
+}
+
+ResponseSlot::~ResponseSlot() {
+  // The last Responder copy went away unanswered. Treat it as close(): the client would
+  // otherwise wait forever for this answer and every later one.
+  if (!answered.load(std::memory_order_acquire)) answer(Answer::kAbandoned, {});
+}
+
+// ---------------------------------------------------------------------------------------------
+// IoLoop
+
+void IoLoop::close_all() {
+  stopping = true;
+  // close() erases from the registry: iterate over a copy.
+  std::vector<std::shared_ptr<Connection>> all;
+  all.reserve(connections.size());
+  for (auto& [id, c] : connections) all.push_back(c);
+  for (auto& c : all) c->close("server shutting down");
+  connections.clear();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection: setup and teardown
+
+Connection::Connection(IoLoop& loop, asio::ip::tcp::socket socket, uint64_t id,
+                       std::string listener_name)
+    : loop_(loop),
+      socket_(std::move(socket)),
+      idle_timer_(loop.ioc),
+      id_(id),
+      listener_name_(std::move(listener_name)),
+      inbuf_(kReadBufferBytes) {
+  error_code ec;
+  auto peer = socket_.remote_endpoint(ec);
+  if (!ec) {
+    client_host_ = peer.address().to_string();
+    client_port_ = peer.port();
+  }
+  description_ = client_host_ + ":" + std::to_string(client_port_) + " (connection " +
+                 std::to_string(id_) + " on " + listener_name_ + ")";
+}
+
+Connection::~Connection() = default;
+
+void Connection::start() {
+  if (loop_.stopping) {
+    error_code ignored;
+    socket_.close(ignored);
+    return;
+  }
+  error_code ec;
+  // Small responses must not wait for Nagle; Kafka sets this too.
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  if (loop_.options.socket_send_buffer_bytes > 0) {
+    socket_.set_option(asio::socket_base::send_buffer_size(loop_.options.socket_send_buffer_bytes),
+                       ec);
+  }
+  if (loop_.options.socket_receive_buffer_bytes > 0) {
+    socket_.set_option(
+        asio::socket_base::receive_buffer_size(loop_.options.socket_receive_buffer_bytes), ec);
+  }
+  // sendfile(2) is called directly on the descriptor and must not block the loop.
+  socket_.native_non_blocking(true, ec);
+  if (ec) {
+    KB_LOG_WARN("network") << "Cannot make socket non-blocking for " << description_ << ": "
+                           << ec.message();
+    socket_.close(ec);
+    return;
+  }
+  loop_.connections.emplace(id_, shared_from_this());
+  registered_ = true;
+  loop_.open_connections.fetch_add(1, std::memory_order_relaxed);
+  KB_LOG_DEBUG("network") << "Accepted " << description_ << " on network thread " << loop_.index;
+  touch();
+  arm_idle_timer();
+  start_read();
+}
+
+void Connection::close(const char* reason) {
+  if (closed_) return;
+  auto keep = shared_from_this();  // the registry may hold the last reference
+  closed_ = true;
+  KB_LOG_DEBUG("network") << "Closing " << description_ << ": " << reason;
+  error_code ignored;
+  socket_.shutdown(asio::socket_base::shutdown_both, ignored);
+  socket_.close(ignored);  // cancels the read, write and wait in flight
+  idle_timer_.cancel();
+  slots_.clear();
+  // write_items_ stays until destruction: a cancelled write may still reference it.
+  if (registered_) {
+    registered_ = false;
+    loop_.connections.erase(id_);
+    loop_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+void Connection::close_on_error(const char* what, const error_code& ec) {
+  if (closed_) return;
+  if (ec == asio::error::eof || ec == asio::error::connection_reset) {
+    close("closed by peer");
+  } else if (ec == asio::error::operation_aborted) {
+    close("operation aborted");
+  } else {
+    KB_LOG_DEBUG("network") << what << " failed on " << description_ << ": " << ec.message();
+    close(what);
+  }
+}
+
+void Connection::arm_idle_timer() {
+  const int64_t idle_ms = loop_.options.connections_max_idle_ms;
+  if (closed_ || idle_ms <= 0) return;
+  const auto idle = std::chrono::milliseconds(idle_ms);
+  const auto now = Clock::now();
+  const auto deadline = last_activity_ + idle;
+  // Only re-armed when it fires, so reads and writes just bump last_activity_.
+  idle_timer_.expires_at(deadline > now ? deadline : now + idle);
+  idle_timer_.async_wait([self = shared_from_this(), idle](const error_code& ec) {
+    if (ec || self->closed_) return;
+    // A connection with a request in progress (e.g. a long poll) is not idle.
+    const bool busy = !self->slots_.empty() || self->writing_;
+    if (!busy && Clock::now() - self->last_activity_ >= idle) {
+      KB_LOG_DEBUG("network") << "Closing idle connection " << self->description_;
+      self->close("idle");
+      return;
+    }
+    if (busy) self->touch();
+    self->arm_idle_timer();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading and framing
+
+bool Connection::over_in_flight_limit() const {
+  return slots_.size() >=
+         static_cast<size_t>(std::max(1, loop_.options.max_in_flight_per_connection));
+}
+
+void Connection::start_read() {
+  if (closed_ || reading_ || over_in_flight_limit()) return;
+  reading_ = true;
+  if (partial_frame_) {
+    auto& frame = *partial_frame_;
+    asio::async_read(socket_,
+                     asio::buffer(frame.data() + partial_filled_, frame.size() - partial_filled_),
+                     [self = shared_from_this()](const error_code& ec, size_t n) {
+                       self->on_frame_body(ec, n);
+                     });
+    return;
+  }
+  if (in_begin_ > 0) {  // compact so the free tail is as large as possible
+    std::memmove(inbuf_.data(), inbuf_.data() + in_begin_, in_end_ - in_begin_);
+    in_end_ -= in_begin_;
+    in_begin_ = 0;
+  }
+  socket_.async_read_some(
+      asio::buffer(inbuf_.data() + in_end_, inbuf_.size() - in_end_),
+      [self = shared_from_this()](const error_code& ec, size_t n) { self->on_read(ec, n); });
+}
+
+void Connection::on_read(const error_code& ec, size_t n) {
+  reading_ = false;
+  if (closed_) return;
+  if (ec) return close_on_error("read", ec);
+  in_end_ += n;
+  touch();
+  process_input();
+}
+
+void Connection::on_frame_body(const error_code& ec, size_t n) {
+  reading_ = false;
+  if (closed_) return;
+  if (ec) return close_on_error("read", ec);
+  touch();
+  auto frame = std::move(partial_frame_);
+  partial_frame_.reset();
+  partial_filled_ = 0;
+  dispatch_frame(std::move(frame));
+  process_input();
+}
+
+void Connection::process_input() {
+  while (!closed_ && !partial_frame_ && !over_in_flight_limit()) {
+    const size_t available = in_end_ - in_begin_;
+    if (available < 4) break;
+    const uint8_t* p = inbuf_.data() + in_begin_;
+    const int32_t size = static_cast<int32_t>((uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) |
+                                              (uint32_t(p[2]) << 8) | uint32_t(p[3]));
+    if (size < 0 || size > loop_.options.socket_request_max_bytes) {
+      // Kafka's InvalidReceiveException: only this connection goes.
+      KB_LOG_WARN("network") << "Closing connection from " << client_host_ << ":" << client_port_
+                             << " (connection " << id_ << " on " << listener_name_
+                             << "): invalid request size " << size
+                             << " (socket.request.max.bytes is "
+                             << loop_.options.socket_request_max_bytes << ")";
+      close("invalid request size");
+      return;
+    }
+    const size_t body = static_cast<size_t>(size);
+    if (available - 4 >= body) {
+      auto frame = std::make_shared<std::vector<uint8_t>>(p + 4, p + 4 + body);
+      in_begin_ += 4 + body;
+      dispatch_frame(std::move(frame));
+    } else {
+      // Move what we have into the frame's own buffer and read the rest straight into it.
+      partial_frame_ = std::make_shared<std::vector<uint8_t>>(body);
+      partial_filled_ = available - 4;
+      std::memcpy(partial_frame_->data(), p + 4, partial_filled_);
+      in_begin_ = in_end_ = 0;
+    }
+  }
+  if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+  start_read();
+}
+
+void Connection::dispatch_frame(std::shared_ptr<std::vector<uint8_t>> frame) {
+  if (closed_) return;
+  const uint64_t seq = next_seq_++;
+  slots_.emplace_back();
+  Request request;
+  request.frame = std::move(frame);
+  request.connection_id = id_;
+  request.listener_name = listener_name_;
+  request.client_host = client_host_;
+  request.client_port = client_port_;
+  request.received_at_ms = wall_clock_ms();
+  Responder responder(std::make_shared<ResponseSlot>(weak_from_this(), seq));
+  try {
+    loop_.dispatcher.dispatch(std::move(request), std::move(responder));
+  } catch (const std::exception& e) {
+    // The Responder copies are gone by now, so the slot reports itself abandoned (close).
+    KB_LOG_ERROR("network") << "Request dispatcher threw for " << description_ << ": " << e.what();
+  }
+}
+
+void Connection::maybe_resume_reading() {
+  if (closed_ || reading_ || over_in_flight_limit()) return;
+  // Frames already buffered come first; process_input ends by reading more.
+  process_input();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers and writing
+
+void Connection::post_answer(uint64_t seq, Answer kind, OutPayload payload) {
+  asio::post(loop_.ioc,
+             [self = shared_from_this(), seq, kind, payload = std::move(payload)]() mutable {
+               self->complete(seq, kind, std::move(payload));
+             });
+}
+
+void Connection::complete(uint64_t seq, Answer kind, OutPayload payload) {
+  if (closed_ || seq < first_seq_ || seq >= next_seq_) return;
+  Slot& slot = slots_[seq - first_seq_];
+  if (slot.state != Answer::kPending) return;
+  if (kind == Answer::kAbandoned) {
+    KB_LOG_WARN("network") << "Request " << seq << " on " << description_
+                           << " got no answer (its Responder was dropped); closing the "
+                              "connection after the earlier responses";
+  }
+  slot.state = kind;
+  slot.payload = std::move(payload);
+  pump_writes();
+}
+
+void Connection::pump_writes() {
+  if (closed_ || writing_) return;
+  write_items_.clear();
+  write_pos_ = 0;
+  file_sent_ = 0;
+  close_after_write_ = false;
+  size_t responses = 0;
+  // Take answered slots from the head only: a later answer waits for the earlier ones.
+  while (!slots_.empty() && slots_.front().state != Answer::kPending &&
+         responses < kMaxResponsesPerWrite) {
+    Slot slot = std::move(slots_.front());
+    slots_.pop_front();
+    ++first_seq_;
+    if (slot.state == Answer::kNoResponse) continue;
+    if (slot.state == Answer::kClose || slot.state == Answer::kAbandoned) {
+      close_after_write_ = true;
+      break;
+    }
+    const size_t size = slot.payload.size();
+    if (size > static_cast<size_t>(INT32_MAX)) {
+      KB_LOG_ERROR("network") << "Response of " << size << " bytes on " << description_
+                              << " cannot be framed; closing the connection";
+      close_after_write_ = true;
+      break;
+    }
+    const auto s = static_cast<uint32_t>(size);
+    write_items_.emplace_back(
+        std::vector<uint8_t>{uint8_t(s >> 24), uint8_t(s >> 16), uint8_t(s >> 8), uint8_t(s)});
+    for (auto& chunk : slot.payload.chunks) {
+      if (chunk_size(chunk) > 0) write_items_.push_back(std::move(chunk));
+    }
+    ++responses;
+  }
+  if (write_items_.empty()) {
+    if (close_after_write_) return close("close requested");
+    maybe_resume_reading();
+    return;
+  }
+  writing_ = true;
+  maybe_resume_reading();  // slots were freed
+  continue_write();
+}
+
+void Connection::continue_write() {
+  if (closed_) return;
+  if (write_pos_ == write_items_.size()) return on_write_done();
+  if (std::holds_alternative<FileSlice>(write_items_[write_pos_])) return send_file();
+  // Gather the run of owned buffers up to the next file slice into one write.
+  std::vector<asio::const_buffer> buffers;
+  size_t end = write_pos_;
+  while (end < write_items_.size()) {
+    const auto* bytes = std::get_if<std::vector<uint8_t>>(&write_items_[end]);
+    if (bytes == nullptr) break;
+    buffers.emplace_back(bytes->data(), bytes->size());
+    ++end;
+  }
+  asio::async_write(socket_, buffers,
+                    [self = shared_from_this(), end](const error_code& ec, size_t) {
+                      if (self->closed_) return;
+                      if (ec) return self->close_on_error("write", ec);
+                      self->touch();
+                      self->write_pos_ = end;
+                      self->continue_write();
+                    });
+}
+
+void Connection::send_file() {
+  const auto& slice = std::get<FileSlice>(write_items_[write_pos_]);
+  if (!slice.file) {
+    KB_LOG_ERROR("network") << "FileSlice without a file in a response on " << description_;
+    return close("bad file slice");
+  }
+  uint64_t sent_this_turn = 0;
+  while (file_sent_ < slice.size) {
+    if (sent_this_turn >= kSendfileBytesPerTurn) {
+      asio::post(loop_.ioc, [self = shared_from_this()] {
+        if (!self->closed_) self->send_file();
+      });
+      return;
+    }
+    off_t offset = static_cast<off_t>(slice.position + file_sent_);
+    const ssize_t n = ::sendfile(socket_.native_handle(), slice.file->fd(), &offset,
+                                 static_cast<size_t>(slice.size - file_sent_));
+    if (n > 0) {
+      file_sent_ += static_cast<uint64_t>(n);
+      sent_this_turn += static_cast<uint64_t>(n);
+      touch();
+      continue;
+    }
+    if (n == 0) {
+      // The file ends before the slice does (truncated meanwhile): the frame cannot be completed,
+      // and the client would misparse everything after it.
+      KB_LOG_ERROR("network") << "File " << slice.file->path() << " ended at "
+                              << slice.position + file_sent_ << " inside a slice sent on "
+                              << description_ << "; closing the connection";
+      return close("file slice truncated");
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      socket_.async_wait(asio::socket_base::wait_write,
+                         [self = shared_from_this()](const error_code& ec) {
+                           if (self->closed_) return;
+                           if (ec) return self->close_on_error("wait for writability", ec);
+                           self->send_file();
+                         });
+      return;
+    }
+    const int err = errno;
+    KB_LOG_DEBUG("network") << "sendfile failed on " << description_ << ": " << std::strerror(err);
+    return close("sendfile failed");
+  }
+  file_sent_ = 0;
+  ++write_pos_;
+  continue_write();
+}
+
+void Connection::on_write_done() {
+  writing_ = false;
+  write_items_.clear();
+  write_pos_ = 0;
+  if (close_after_write_) return close("close requested");
+  pump_writes();
+}
+
+}  // namespace detail
+}  // namespace kb::network

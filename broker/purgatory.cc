@@ -1,0 +1,88 @@
+#include "broker/purgatory.h"
+
+#include <algorithm>
+
+namespace kb::broker {
+
+Purgatory::Purgatory() : expiry_thread_([this] { expiry_loop(); }) {}
+
+Purgatory::~Purgatory() { stop(); }
+
+void Purgatory::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (expiry_thread_.joinable()) expiry_thread_.join();
+}
+
+void Purgatory::add(const std::shared_ptr<DelayedOperation>& op,
+                    const std::vector<TopicPartition>& keys) {
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& key : keys) watchers_[key].push_back(op);
+    deadlines_.push(Entry{op->deadline(), op});
+  }
+  cv_.notify_all();
+  // An append may have landed between the caller's first attempt and the registration above.
+  op->try_complete();
+}
+
+void Purgatory::check(const TopicPartition& key) {
+  std::vector<std::shared_ptr<DelayedOperation>> ops;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = watchers_.find(key);
+    if (it == watchers_.end()) return;
+    auto& list = it->second;
+    list.erase(std::remove_if(list.begin(), list.end(), [](const auto& op) { return op->done(); }),
+               list.end());
+    ops = list;
+    if (list.empty()) watchers_.erase(it);
+  }
+  for (auto& op : ops) {
+    if (!op->done()) op->try_complete();
+  }
+}
+
+size_t Purgatory::watched_count() const {
+  std::lock_guard lock(mutex_);
+  size_t n = 0;
+  for (const auto& [key, list] : watchers_) n += list.size();
+  return n;
+}
+
+void Purgatory::expiry_loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (deadlines_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    auto next = deadlines_.top().deadline;
+    if (DelayedOperation::Clock::now() < next) {
+      cv_.wait_until(lock, next);
+      continue;
+    }
+    auto op = deadlines_.top().op.lock();
+    deadlines_.pop();
+    if (!op || op->done()) continue;
+    lock.unlock();
+    op->expire();
+    lock.lock();
+    // Drop finished operations from the watch lists now and then, so idle partitions don't
+    // accumulate completed entries.
+    if (deadlines_.empty()) {
+      for (auto it = watchers_.begin(); it != watchers_.end();) {
+        auto& list = it->second;
+        list.erase(std::remove_if(list.begin(), list.end(), [](const auto& o) { return o->done(); }),
+                   list.end());
+        it = list.empty() ? watchers_.erase(it) : std::next(it);
+      }
+    }
+  }
+}
+
+}  // namespace kb::broker

@@ -1,0 +1,75 @@
+#pragma once
+// Requests that must wait (a long-poll fetch now; acks=all produce once replication lands) park
+// here keyed by partition. They complete when an append to one of their partitions makes them
+// satisfiable, or when their deadline passes. No network thread ever blocks on them.
+//
+// Thread safety: all methods may be called from any thread. An operation completes exactly once:
+// `try_complete` and `expire` race through `claim()`.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "common/types.h"
+
+namespace kb::broker {
+
+class DelayedOperation {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit DelayedOperation(Clock::time_point deadline) : deadline_(deadline) {}
+  virtual ~DelayedOperation() = default;
+  // Completes (responds) and returns true when the operation can finish now. Must call claim()
+  // before responding.
+  virtual bool try_complete() = 0;
+  // Called once the deadline passed and nobody completed it; must call claim() before responding.
+  virtual void expire() = 0;
+  Clock::time_point deadline() const { return deadline_; }
+  bool done() const { return done_.load(); }
+
+ protected:
+  // True for the single caller allowed to respond.
+  bool claim() { return !done_.exchange(true); }
+
+ private:
+  Clock::time_point deadline_;
+  std::atomic<bool> done_{false};
+};
+
+class Purgatory {
+ public:
+  Purgatory();
+  ~Purgatory();
+  Purgatory(const Purgatory&) = delete;
+  Purgatory& operator=(const Purgatory&) = delete;
+
+  // Parks `op` under `keys` unless it completes right away.
+  void add(const std::shared_ptr<DelayedOperation>& op, const std::vector<TopicPartition>& keys);
+  // Something changed for `key` (data appended, high watermark moved): retry its operations.
+  void check(const TopicPartition& key);
+  void stop();
+  size_t watched_count() const;
+
+ private:
+  void expiry_loop();
+
+  struct Entry {
+    DelayedOperation::Clock::time_point deadline;
+    std::weak_ptr<DelayedOperation> op;
+    bool operator>(const Entry& o) const { return deadline > o.deadline; }
+  };
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::unordered_map<TopicPartition, std::vector<std::shared_ptr<DelayedOperation>>> watchers_;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> deadlines_;
+  bool stopping_ = false;
+  std::thread expiry_thread_;
+};
+
+}  // namespace kb::broker

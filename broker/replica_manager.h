@@ -1,0 +1,76 @@
+#pragma once
+// The partitions this broker hosts and their role. For now a broker hosts only partitions it
+// leads with ISR = {itself} (replication comes with the replication issue), so the high watermark
+// follows the log end offset on every append.
+//
+// Thread safety: the partition map is guarded by a shared mutex (lookups from network threads,
+// changes from the metadata sync thread). Each Partition's log is internally synchronised.
+#include <memory>
+#include <shared_mutex>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "broker/purgatory.h"
+#include "broker/storage/log.h"
+#include "broker/storage/log_manager.h"
+#include "common/error_code.h"
+#include "common/types.h"
+
+namespace kb::broker {
+
+class Partition {
+ public:
+  Partition(TopicPartition tp, std::shared_ptr<storage::Log> log, LeaderEpoch epoch,
+            std::vector<int32_t> isr)
+      : tp_(std::move(tp)), log_(std::move(log)), leader_epoch_(epoch), isr_(std::move(isr)) {}
+  const TopicPartition& tp() const { return tp_; }
+  const std::shared_ptr<storage::Log>& log() const { return log_; }
+  LeaderEpoch leader_epoch() const { return LeaderEpoch(leader_epoch_.load()); }
+  void set_leader_epoch(LeaderEpoch e) { leader_epoch_ = e.value(); }
+  size_t isr_size() const { return isr_size_.load(); }
+  void set_isr(std::vector<int32_t> isr) { isr_size_ = isr.size(); }
+
+ private:
+  TopicPartition tp_;
+  std::shared_ptr<storage::Log> log_;
+  std::atomic<int32_t> leader_epoch_;
+  std::vector<int32_t> isr_;
+  std::atomic<size_t> isr_size_{isr_.size()};
+};
+
+struct AppendOutcome {
+  ErrorCode error = ErrorCode::kNone;
+  int64_t base_offset = -1;
+  int64_t log_append_time = -1;
+  int64_t log_start_offset = -1;
+};
+
+class ReplicaManager {
+ public:
+  ReplicaManager(storage::LogManager& logs, Purgatory& fetch_purgatory)
+      : logs_(logs), fetch_purgatory_(fetch_purgatory) {}
+
+  std::shared_ptr<Partition> get(const TopicPartition& tp) const;
+  std::vector<TopicPartition> partitions() const;
+
+  // Makes this broker the leader of `tp` (creating its log when missing).
+  void become_leader(const TopicPartition& tp, LeaderEpoch epoch, std::vector<int32_t> isr,
+                     const storage::LogConfig& config);
+  // Stops hosting `tp`; deletes its data when `delete_data`.
+  void stop_replica(const TopicPartition& tp, bool delete_data);
+  void update_config(const std::string& topic, const storage::LogConfig& config);
+
+  // Appends already-validated v2 batches (rewritten in place). `min_insync_replicas` applies
+  // only when acks == -1.
+  AppendOutcome append(const TopicPartition& tp, std::span<uint8_t> batches, int16_t acks,
+                       int32_t min_insync_replicas);
+
+ private:
+  storage::LogManager& logs_;
+  Purgatory& fetch_purgatory_;
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<TopicPartition, std::shared_ptr<Partition>> partitions_;
+};
+
+}  // namespace kb::broker

@@ -1,0 +1,71 @@
+#include "broker/purgatory.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+namespace kb::broker {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Completes once `ready` is set; counts how it ended.
+class CountingOp : public DelayedOperation {
+ public:
+  CountingOp(std::chrono::milliseconds wait, std::atomic<bool>& ready)
+      : DelayedOperation(Clock::now() + wait), ready_(ready) {}
+  bool try_complete() override {
+    if (!ready_.load()) return false;
+    if (claim()) completed++;
+    return true;
+  }
+  void expire() override {
+    if (claim()) expired++;
+  }
+  std::atomic<int> completed{0};
+  std::atomic<int> expired{0};
+
+ private:
+  std::atomic<bool>& ready_;
+};
+
+TEST(PurgatoryTest, CompletesWhenCheckedKeyBecomesReady) {
+  Purgatory purgatory;
+  std::atomic<bool> ready{false};
+  auto op = std::make_shared<CountingOp>(10s, ready);
+  TopicPartition tp{"t", 0};
+  purgatory.add(op, {tp});
+  EXPECT_FALSE(op->done());
+  ready = true;
+  purgatory.check(tp);
+  EXPECT_EQ(op->completed.load(), 1);
+  EXPECT_EQ(op->expired.load(), 0);
+}
+
+TEST(PurgatoryTest, ExpiresAtDeadlineExactlyOnce) {
+  Purgatory purgatory;
+  std::atomic<bool> ready{false};
+  auto op = std::make_shared<CountingOp>(50ms, ready);
+  purgatory.add(op, {TopicPartition{"t", 1}});
+  for (int i = 0; i < 200 && !op->done(); ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(op->done());
+  EXPECT_EQ(op->expired.load(), 1);
+  ready = true;
+  purgatory.check(TopicPartition{"t", 1});
+  EXPECT_EQ(op->completed.load(), 0);
+}
+
+TEST(PurgatoryTest, CheckOfAnotherKeyLeavesOperationWaiting) {
+  Purgatory purgatory;
+  std::atomic<bool> ready{true};
+  std::atomic<bool> not_ready{false};
+  auto op = std::make_shared<CountingOp>(10s, not_ready);
+  purgatory.add(op, {TopicPartition{"a", 0}});
+  purgatory.check(TopicPartition{"b", 0});
+  EXPECT_FALSE(op->done());
+  EXPECT_EQ(purgatory.watched_count(), 1u);
+}
+
+}  // namespace
+}  // namespace kb::broker
