@@ -10,6 +10,7 @@
 #include "broker/handlers/registry.h"
 #include "common/logging.h"
 #include "protocol/messages/fetch.h"
+#include "protocol/records/batch_header.h"
 #include "protocol/records/legacy.h"
 
 namespace kb::broker {
@@ -34,6 +35,26 @@ bool read_slices(const std::vector<FileSlice>& slices, std::vector<uint8_t>* out
     }
   }
   return true;
+}
+
+// Zstd batches may only go to Fetch v10+ (KIP-110). Walks the batch headers of the slices
+// without reading the record data.
+bool slices_contain_zstd(const std::vector<FileSlice>& slices) {
+  uint8_t header[records::kBatchHeaderSize];
+  for (const auto& s : slices) {
+    uint64_t pos = 0;
+    while (pos + records::kBatchHeaderSize <= s.size) {
+      ssize_t n = ::pread(s.file->fd(), header, sizeof(header), static_cast<off_t>(s.position + pos));
+      if (n != static_cast<ssize_t>(sizeof(header))) return false;
+      records::BatchHeader h;
+      if (!records::parse_batch_header(std::span<const uint8_t>(header, sizeof(header)), &h)) {
+        return false;
+      }
+      if (h.compression() == records::Compression::kZstd) return true;
+      pos += h.total_size();
+    }
+  }
+  return false;
 }
 
 class FetchOperation : public DelayedOperation {
@@ -92,6 +113,8 @@ class FetchOperation : public DelayedOperation {
     auto& services = *ctx_.services;
     TopicPartition tp{topic, part.partition};
     po->high_watermark = -1;
+    // Empty, never null: kafka-python cannot handle a null records field.
+    po->records = protocol::Records::owned({});
     po->last_stable_offset = -1;
     po->log_start_offset = -1;
     auto partition = services.replicas->get(tp);
@@ -116,6 +139,9 @@ class FetchOperation : public DelayedOperation {
     if (max_bytes <= 0 && !min_one) return ErrorCode::kNone;
     auto read = log->read(Offset(part.fetch_offset), std::max(max_bytes, 0), hw, min_one);
     if (read.error != ErrorCode::kNone) return read.error;
+    if (ctx_.version() < 10 && slices_contain_zstd(read.slices)) {
+      return ErrorCode::kUnsupportedCompressionType;
+    }
     *total_bytes += read.total_bytes;
     remaining -= read.total_bytes;
     if (ctx_.version() <= 3) {
@@ -123,7 +149,7 @@ class FetchOperation : public DelayedOperation {
       if (!read_slices(read.slices, &v2)) return ErrorCode::kKafkaStorageError;
       po->records = protocol::Records::owned(records::downconvert(v2, ctx_.version() <= 1 ? 0 : 1));
     } else {
-      po->records = protocol::Records::file_slices(std::move(read.slices));
+      po->records = protocol::Records::slices(std::move(read.slices));
     }
     return ErrorCode::kNone;
   }

@@ -7,7 +7,6 @@
 #include "broker/handlers/registry.h"
 #include "common/logging.h"
 #include "protocol/messages/produce.h"
-#include "protocol/records/batch_header.h"
 #include "protocol/records/legacy.h"
 #include "protocol/records/record_batch.h"
 
@@ -22,17 +21,6 @@ struct PartitionOutcome {
   int64_t log_start_offset = -1;
 };
 
-// Zstd needs Produce v7+ (KIP-110); other codecs are fine at any version.
-bool uses_zstd(std::span<const uint8_t> batches) {
-  size_t pos = 0;
-  records::BatchHeader header;
-  while (pos < batches.size() && records::parse_batch_header(batches.subspan(pos), &header)) {
-    if (header.compression() == records::Compression::kZstd) return true;
-    pos += header.total_size();
-  }
-  return false;
-}
-
 PartitionOutcome produce_partition(RequestContext& ctx, const std::string& topic, int32_t partition,
                                    const protocol::Records& records, int16_t acks) {
   auto& services = *ctx.services;
@@ -44,7 +32,7 @@ PartitionOutcome produce_partition(RequestContext& ctx, const std::string& topic
   }
   if (records.is_null() || records.size() == 0) return {ErrorCode::kCorruptMessage};
 
-  std::span<uint8_t> batches(const_cast<uint8_t*>(records.data()), records.size());
+  std::span<uint8_t> batches(const_cast<uint8_t*>(records.bytes().data()), records.size());
   std::vector<uint8_t> converted;
   if (records::is_legacy(batches)) {
     if (ctx.version() >= 3) return {ErrorCode::kInvalidRecord};
@@ -58,7 +46,8 @@ PartitionOutcome produce_partition(RequestContext& ctx, const std::string& topic
                             << validation.message;
     return {validation.error};
   }
-  if (ctx.version() < 7 && uses_zstd(batches)) return {ErrorCode::kUnsupportedCompressionType};
+  // Zstd needs Produce v7+ (KIP-110).
+  if (ctx.version() < 7 && validation.uses_zstd) return {ErrorCode::kUnsupportedCompressionType};
 
   auto outcome = services.replicas->append(TopicPartition{topic, partition}, batches, acks,
                                            topic_info->min_insync_replicas);

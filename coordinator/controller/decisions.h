@@ -1,0 +1,170 @@
+#pragma once
+// The controller's decisions: (context, event data) -> Decision. A Decision says what to write
+// to ZooKeeper, what to send to which broker, what to log, and how the context changes; the
+// event loop executes it. Nothing here blocks, talks to ZooKeeper or opens a socket.
+//
+// Executing a Decision (the caller's contract):
+// - Each ZkWrite is sent, in order, as a multi [check(/controller_epoch, epoch_zk_version), op].
+//   A failed epoch check means another controller exists: resign, drop the Decision.
+//   A partition write that fails BADVERSION means a leader changed the ISR meanwhile: re-read
+//   /state into the context and decide again (Kafka retries the election in a loop).
+// - Then apply_decision(context, decision) (the context assumes every write succeeded; a
+//   setData produces zkVersion expected+1, a create zkVersion 0).
+// - Then requests go out in vector order. They come in batches; within a batch all LeaderAndIsr
+//   precede all UpdateMetadata, which precede all StopReplica (Kafka's order, so that a broker
+//   learns leaders before their metadata, and stops replicas last). The sender stamps
+//   controller id, controller epoch and the target's broker epoch on each.
+//
+// Thread-safety: pure functions; the context is read only.
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/error_code.h"
+#include "common/types.h"
+#include "coordinator/controller/controller_context.h"
+#include "coordinator/controller/events.h"
+#include "coordinator/znodes.h"
+
+namespace kb::coordinator::controller {
+
+// Leader value sent in UpdateMetadata for partitions of a topic being deleted: brokers drop them.
+inline constexpr BrokerId kLeaderDuringDelete{-2};
+// Leader epoch sent in StopReplica for a topic being deleted (deletion does not bump the epoch).
+inline constexpr LeaderEpoch kEpochDuringDelete{-2};
+
+// ---- ZooKeeper writes ----
+namespace zk {
+// Creates .../partitions/P and .../P/state (new partition).
+struct CreatePartitionState {
+  TopicPartition partition;
+  LeaderAndIsr state;
+  auto operator<=>(const CreatePartitionState&) const = default;
+};
+// Conditional setData of .../P/state.
+struct UpdatePartitionState {
+  TopicPartition partition;
+  LeaderAndIsr state;
+  ZkVersion expected_version;
+  auto operator<=>(const UpdatePartitionState&) const = default;
+};
+// /brokers/topics/T (recursively), /config/topics/T and /admin/delete_topics/T
+// (KafkaZk::delete_topic_znodes).
+struct DeleteTopic {
+  std::string topic;
+  auto operator<=>(const DeleteTopic&) const = default;
+};
+// One admin or notification znode: /admin/delete_topics/T for unknown topics,
+// /admin/preferred_replica_election, /isr_change_notification/isr_change_N.
+struct DeleteZnode {
+  std::string path;
+  auto operator<=>(const DeleteZnode&) const = default;
+};
+}  // namespace zk
+using ZkWrite = std::variant<zk::CreatePartitionState, zk::UpdatePartitionState, zk::DeleteTopic,
+                             zk::DeleteZnode>;
+
+// ---- controller -> broker requests ----
+struct LeaderAndIsrPartition {
+  TopicPartition partition;
+  LeaderAndIsr state;  // as in /state (its controller_epoch is the one that wrote it)
+  ZkVersion zk_version;
+  std::vector<BrokerId> replicas;
+  bool is_new = false;
+  auto operator<=>(const LeaderAndIsrPartition&) const = default;
+};
+struct LeaderAndIsrRequest {
+  BrokerId target;
+  std::vector<LeaderAndIsrPartition> partitions;
+  std::vector<BrokerId> live_leaders;  // leaders named above that are registered (endpoints)
+  auto operator<=>(const LeaderAndIsrRequest&) const = default;
+};
+struct UpdateMetadataPartition {
+  TopicPartition partition;
+  LeaderAndIsr state;  // leader kLeaderDuringDelete for topics being deleted
+  ZkVersion zk_version;
+  std::vector<BrokerId> replicas;
+  std::vector<BrokerId> offline_replicas;
+  auto operator<=>(const UpdateMetadataPartition&) const = default;
+};
+struct UpdateMetadataRequest {
+  BrokerId target;
+  std::vector<UpdateMetadataPartition> partitions;  // incremental; may be empty
+  std::vector<BrokerId> live_brokers;  // all registered brokers; endpoints from the context
+  auto operator<=>(const UpdateMetadataRequest&) const = default;
+};
+struct StopReplicaPartition {
+  TopicPartition partition;
+  LeaderEpoch leader_epoch;  // current, -1 without leadership, -2 for topics being deleted
+  auto operator<=>(const StopReplicaPartition&) const = default;
+};
+// StopReplica v0-2 (Kafka 2.4) carries one delete flag per request, so a broker may get two.
+struct StopReplicaRequest {
+  BrokerId target;
+  bool delete_partitions = false;
+  std::vector<StopReplicaPartition> partitions;
+  auto operator<=>(const StopReplicaRequest&) const = default;
+};
+using BrokerRequest = std::variant<LeaderAndIsrRequest, UpdateMetadataRequest, StopReplicaRequest>;
+
+struct DecisionCounters {
+  int unclean_leader_elections = 0;
+  int failed_elections = 0;  // partitions left without a leader (offline partitions metric)
+  auto operator<=>(const DecisionCounters&) const = default;
+};
+
+struct ControlledShutdownReply {
+  ErrorCode error = ErrorCode::kNone;
+  std::vector<TopicPartition> remaining_partitions;  // still led by the broker
+};
+
+struct Decision {
+  std::vector<ZkWrite> zk_writes;
+  std::vector<BrokerRequest> requests;
+  std::vector<std::string> state_change_log;
+  DecisionCounters counters;
+  std::vector<ContextChange> changes;  // replayed by apply_decision
+  std::optional<ControlledShutdownReply> controlled_shutdown_reply;
+  bool resign = false;  // ControllerChange: this broker is no longer the controller
+};
+
+void apply_decision(ControllerContext& context, const Decision& decision);
+
+// ---- decisions ----
+// Failover after winning the election (§3.2 steps 5-9): `context` is context_from_snapshot().
+// UpdateMetadata (brokers only) to everyone first, then LeaderAndIsr for every live replica,
+// shrinking of ISRs for offline replicas, elections for New/Offline partitions, then deletions
+// and pending preferred elections resume.
+Decision decide_failover(const ControllerContext& context, const ControllerSnapshot& snapshot);
+
+Decision decide_broker_change(const ControllerContext& context, const BrokerChangeEvent& e);
+Decision decide_broker_modification(const ControllerContext& context,
+                                    const BrokerModificationEvent& e);
+Decision decide_topic_change(const ControllerContext& context, const TopicChangeEvent& e);
+Decision decide_partition_modifications(const ControllerContext& context,
+                                        const PartitionModificationsEvent& e);
+Decision decide_topic_deletion(const ControllerContext& context, const TopicDeletionEvent& e);
+Decision decide_topic_deletion_stop_replica_response(
+    const ControllerContext& context, const TopicDeletionStopReplicaResponseEvent& e);
+Decision decide_isr_change_notification(const ControllerContext& context,
+                                        const IsrChangeNotificationEvent& e);
+// Admin-triggered (/admin/preferred_replica_election); the admin node is deleted afterwards.
+Decision decide_preferred_replica_election(const ControllerContext& context,
+                                           const PreferredReplicaElectionEvent& e);
+Decision decide_controlled_shutdown(const ControllerContext& context,
+                                    const ControlledShutdownEvent& e);
+Decision decide_auto_rebalance(const ControllerContext& context);
+Decision decide_controller_change(const ControllerContext& context, const ControllerChangeEvent& e);
+
+// Fraction of the partitions preferring each broker (assignment head) that it does not lead;
+// topics being deleted and partitions without leadership are left out.
+std::map<BrokerId, double> leader_imbalance(const ControllerContext& context);
+
+// Dispatch for the event loop. Lifecycle events (Startup, Reelect, Expire,
+// RegisterBrokerAndReelect) and reassignment return an empty Decision: the first are ZooKeeper
+// work for the event loop itself; reassignment is not implemented yet.
+Decision decide(const ControllerContext& context, const ControllerEvent& event);
+
+}  // namespace kb::coordinator::controller
