@@ -50,26 +50,31 @@ std::optional<std::string> broker_value(const config::ConfigValues& broker, cons
 std::vector<DescribedConfig> describe_topic_configs(
     const config::ConfigValues& broker, const std::map<std::string, std::string>& overrides) {
   std::vector<DescribedConfig> out;
-  auto effective = config::parse_topic_config(overrides, broker);
+  auto effective = config::effective_topic_config(overrides, broker);
   for (const auto& def : config::topic_config_definitions()) {
+    auto it = effective.find(def.name);
+    if (it == effective.end()) continue;
+    const auto& ev = it->second;
     DescribedConfig c;
     c.name = def.name;
     c.type = wire_type(def.type);
     c.doc = def.doc;
     c.sensitive = def.type == config::Type::kPassword;
-    c.value = effective.get_as_string(def.name);
-    auto it = overrides.find(def.name);
-    if (it != overrides.end()) {
-      c.source = ConfigSource::kDynamicTopic;
-      c.synonyms.push_back({def.name, it->second, ConfigSource::kDynamicTopic});
-    } else {
-      c.source = ConfigSource::kDefault;
+    c.value = ev.value;
+    switch (ev.source) {
+      case config::ValueSource::kTopicOverride: c.source = ConfigSource::kDynamicTopic; break;
+      case config::ValueSource::kStaticBroker: c.source = ConfigSource::kStaticBroker; break;
+      case config::ValueSource::kDefault: c.source = ConfigSource::kDefault; break;
     }
-    if (!def.default_from.empty()) {
-      ConfigSource broker_source = ConfigSource::kDefault;
-      auto value = broker_value(broker, def.default_from, &broker_source);
-      c.synonyms.push_back({def.default_from, value, broker_source});
-      if (it == overrides.end()) c.source = broker_source;
+    // Synonyms, most specific first: the override, then each broker key that supplies it.
+    if (auto o = overrides.find(def.name); o != overrides.end()) {
+      c.synonyms.push_back({def.name, o->second, ConfigSource::kDynamicTopic});
+    }
+    for (const auto& key : config::broker_synonyms(def.name)) {
+      ConfigSource source = ConfigSource::kDefault;
+      auto value = broker_value(broker, key, &source);
+      if (source == ConfigSource::kDefault && !value) continue;
+      c.synonyms.push_back({key, value, source});
     }
     out.push_back(std::move(c));
   }

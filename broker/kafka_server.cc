@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <stdexcept>
 
 #include "broker/broker_services.h"
@@ -173,6 +174,9 @@ void KafkaServer::start() {
   // 4. Registration: port 0 becomes the bound port, an empty host the local hostname.
   coordinator::BrokerInfo info;
   info.id = BrokerId(broker_id);
+  info.timestamp_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   for (auto l : advertised) {
     if (l.port == 0) l.port = m.socket_server->bound_port(l.name);
     if (l.host.empty()) l.host = local_hostname();

@@ -52,3 +52,4 @@ class Line {
 #define KB_LOG_INFO(channel) KB_LOG(::kb::log::Level::kInfo, channel)
 #define KB_LOG_WARN(channel) KB_LOG(::kb::log::Level::kWarn, channel)
 #define KB_LOG_ERROR(channel) KB_LOG(::kb::log::Level::kError, channel)
+#define KB_LOG_FATAL(channel) KB_LOG(::kb::log::Level::kFatal, channel)

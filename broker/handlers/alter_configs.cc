@@ -2,6 +2,7 @@
 // configs are static here, so altering them is refused.
 #include "broker/broker_services.h"
 #include "broker/handlers/registry.h"
+#include "common/error_code.h"
 #include "broker/topic_admin.h"
 #include "protocol/messages/alter_configs.h"
 

@@ -2,6 +2,7 @@
 #include <regex>
 
 #include "broker/handlers/registry.h"
+#include "common/error_code.h"
 #include "protocol/messages/api_versions.h"
 
 namespace kb::broker {

@@ -2,6 +2,7 @@
 // for the new partitions' leaders or the timeout.
 #include "broker/broker_services.h"
 #include "broker/handlers/registry.h"
+#include "common/error_code.h"
 #include "broker/topic_admin.h"
 #include "protocol/messages/create_partitions.h"
 

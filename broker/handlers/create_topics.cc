@@ -4,6 +4,7 @@
 
 #include "broker/broker_services.h"
 #include "broker/handlers/registry.h"
+#include "common/error_code.h"
 #include "broker/topic_admin.h"
 #include "protocol/messages/create_topics.h"
 

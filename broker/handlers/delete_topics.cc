@@ -2,6 +2,7 @@
 // until the topic has left the metadata cache or the timeout passes.
 #include "broker/broker_services.h"
 #include "broker/handlers/registry.h"
+#include "common/error_code.h"
 #include "broker/topic_admin.h"
 #include "protocol/messages/delete_topics.h"
 

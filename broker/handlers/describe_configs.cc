@@ -2,6 +2,7 @@
 #include "broker/broker_services.h"
 #include "broker/config_describer.h"
 #include "broker/handlers/registry.h"
+#include "common/error_code.h"
 #include "protocol/messages/describe_configs.h"
 
 namespace kb::broker {

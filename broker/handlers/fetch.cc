@@ -8,6 +8,7 @@
 
 #include "broker/broker_services.h"
 #include "broker/handlers/registry.h"
+#include "common/error_code.h"
 #include "common/logging.h"
 #include "protocol/messages/fetch.h"
 #include "protocol/records/batch_header.h"

@@ -3,6 +3,7 @@
 // offsets array.
 #include "broker/broker_services.h"
 #include "broker/handlers/registry.h"
+#include "common/error_code.h"
 #include "protocol/messages/list_offsets.h"
 
 namespace kb::broker {

@@ -2,6 +2,7 @@
 // unknown topics are auto-created when allowed.
 #include "broker/broker_services.h"
 #include "broker/handlers/registry.h"
+#include "common/error_code.h"
 #include "broker/topic_admin.h"
 #include "protocol/messages/metadata.h"
 

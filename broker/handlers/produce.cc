@@ -5,6 +5,7 @@
 
 #include "broker/broker_services.h"
 #include "broker/handlers/registry.h"
+#include "common/error_code.h"
 #include "common/logging.h"
 #include "protocol/messages/produce.h"
 #include "protocol/records/legacy.h"

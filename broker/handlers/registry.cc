@@ -1,4 +1,5 @@
 #include "broker/handlers/registry.h"
+#include "common/error_code.h"
 
 #include "protocol/api_keys.h"
 
