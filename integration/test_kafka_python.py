@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""kafka-python 2.0.2: KafkaProducer with acks=1 and acks='all'; KafkaConsumer with assign() and
+seek_to_beginning() (no group)."""
+
+import time
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+import harness
+
+
+class KafkaPythonTest(harness.ClusterTestCase):
+
+    def round_trip(self, acks):
+        topic = self.unique_topic("kp")
+        self.create_topic(topic, partitions=1)
+        producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks=acks, retries=3,
+                                 request_timeout_ms=30000)
+        values = [b"kafka-python %s %04d" % (str(acks).encode(), i) for i in range(200)]
+        try:
+            futures = [producer.send(topic, value=v, key=b"key-%d" % i, partition=0,
+                                     headers=[("h", b"%d" % i)])
+                       for i, v in enumerate(values)]
+            producer.flush(60)
+            metas = [f.get(timeout=30) for f in futures]
+        finally:
+            producer.close(10)
+        self.assertEqual(list(range(len(values))), [m.offset for m in metas])
+        self.assertTrue(all(m.partition == 0 and m.topic == topic for m in metas))
+
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
+                                 enable_auto_commit=False, consumer_timeout_ms=2000)
+        try:
+            tp = TopicPartition(topic, 0)
+            consumer.assign([tp])
+            consumer.seek_to_beginning(tp)
+            got = []
+            deadline = time.time() + 60
+            while len(got) < len(values) and time.time() < deadline:
+                for recs in consumer.poll(timeout_ms=1000).values():
+                    got.extend(recs)
+        finally:
+            consumer.close()
+        self.assertEqual(values, [r.value for r in got])
+        self.assertEqual(list(range(len(values))), [r.offset for r in got])
+        self.assertEqual([b"key-%d" % i for i in range(len(values))], [r.key for r in got])
+        self.assertEqual([[("h", b"%d" % i)] for i in range(len(values))],
+                         [list(r.headers) for r in got])
+
+    def test_acks_1(self):
+        self.round_trip(1)
+
+    def test_acks_all(self):
+        self.round_trip("all")
+
+    def test_api_version_inference(self):
+        # With the recommended ApiVersions map kafka-python infers a 2.4 broker.
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None)
+        try:
+            self.assertGreaterEqual(consumer.config["api_version"], (2, 1, 0))
+        finally:
+            consumer.close()
+
+
+if __name__ == "__main__":
+    harness.main()
