@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "broker/broker_services.h"
+#include "broker/handlers/partition_lookup.h"
 #include "broker/handlers/registry.h"
 #include "common/error_code.h"
 #include "common/logging.h"
@@ -112,22 +113,15 @@ class FetchOperation : public DelayedOperation {
                            const PartIn& part, int64_t& remaining, PartitionOut* po,
                            int64_t* total_bytes) {
     auto& services = *ctx_.services;
-    TopicPartition tp{topic, part.partition};
     po->high_watermark = -1;
     // Empty, never null: kafka-python cannot handle a null records field.
     po->records = protocol::Records::owned({});
     po->last_stable_offset = -1;
     po->log_start_offset = -1;
-    auto partition = services.replicas->get(tp);
-    if (!partition) {
-      return snapshot.partition(topic, part.partition) ? ErrorCode::kNotLeaderOrFollower
-                                                       : ErrorCode::kUnknownTopicOrPartition;
-    }
-    if (ctx_.version() >= 9 && part.current_leader_epoch >= 0) {
-      int32_t ours = partition->leader_epoch().value();
-      if (part.current_leader_epoch < ours) return ErrorCode::kFencedLeaderEpoch;
-      if (part.current_leader_epoch > ours) return ErrorCode::kUnknownLeaderEpoch;
-    }
+    auto led = find_led_partition(services, snapshot, topic, part.partition,
+                                  ctx_.version() >= 9 ? part.current_leader_epoch : -1);
+    if (led.error != ErrorCode::kNone) return led.error;
+    auto& partition = led.partition;
     auto& log = partition->log();
     Offset hw = log->high_watermark();
     po->high_watermark = hw.value();

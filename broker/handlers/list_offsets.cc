@@ -2,6 +2,7 @@
 // else the first offset whose timestamp is at least the one asked for. v0 answers with the old
 // offsets array.
 #include "broker/broker_services.h"
+#include "broker/handlers/partition_lookup.h"
 #include "broker/handlers/registry.h"
 #include "common/error_code.h"
 #include "protocol/messages/list_offsets.h"
@@ -30,18 +31,11 @@ void handle_list_offsets(RequestContext ctx) {
       po.timestamp = -1;
       po.offset = -1;
       po.leader_epoch = -1;
-      auto partition = services.replicas->get(TopicPartition{topic.name, part.partition_index});
-      ErrorCode err = ErrorCode::kNone;
-      if (!partition) {
-        err = snapshot->partition(topic.name, part.partition_index)
-                  ? ErrorCode::kNotLeaderOrFollower
-                  : ErrorCode::kUnknownTopicOrPartition;
-      } else if (ctx.version() >= 4 && part.current_leader_epoch >= 0 &&
-                 part.current_leader_epoch != partition->leader_epoch().value()) {
-        err = part.current_leader_epoch < partition->leader_epoch().value()
-                  ? ErrorCode::kFencedLeaderEpoch
-                  : ErrorCode::kUnknownLeaderEpoch;
-      } else {
+      auto led = find_led_partition(services, *snapshot, topic.name, part.partition_index,
+                                    ctx.version() >= 4 ? part.current_leader_epoch : -1);
+      ErrorCode err = led.error;
+      auto& partition = led.partition;
+      if (err == ErrorCode::kNone) {
         auto& log = partition->log();
         // Consumers never see past the high watermark; replicas (and debug tools) see the log end.
         Offset latest = request.replica_id >= 0 ? log->log_end_offset() : log->high_watermark();

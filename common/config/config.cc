@@ -8,7 +8,6 @@
 #include <limits>
 
 namespace kb::config {
-namespace {
 
 std::string trim(std::string_view s) {
   size_t b = 0, e = s.size();
@@ -16,6 +15,9 @@ std::string trim(std::string_view s) {
   while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
   return std::string(s.substr(b, e - b));
 }
+
+namespace {
+
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

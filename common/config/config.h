@@ -71,6 +71,9 @@ struct Definition {
 // One line: "Invalid value <v> for configuration <key>: <reason>", or
 // "Missing required configuration "<key>" which has no default value.", or a free-form message
 // for failures that are not about one key (an unreadable file).
+// Strips leading and trailing white space (values in properties files are trimmed).
+std::string trim(std::string_view s);
+
 class ConfigError : public std::runtime_error {
  public:
   ConfigError(std::string key, std::string value, std::string reason);
