@@ -22,6 +22,10 @@ int64_t steady_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+// Far beyond any real topic; a request above it is refused instead of building an assignment
+// that could exhaust memory.
+constexpr int32_t kMaxPartitionsPerTopic = 100000;
+
 bool has_leaders(const MetadataSnapshot& s, const std::string& topic, size_t partitions) {
   const TopicInfo* t = s.topic(topic);
   if (t == nullptr || t->partitions.size() < partitions) return false;
@@ -119,6 +123,10 @@ AdminResult TopicAdmin::validate(NewTopic& topic) const {
   }
   if (topic.num_partitions < 1) {
     return {ErrorCode::kInvalidPartitions, "Number of partitions must be larger than 0."};
+  }
+  if (topic.num_partitions > kMaxPartitionsPerTopic) {
+    return {ErrorCode::kInvalidPartitions, "Number of partitions must be at most " +
+                                               std::to_string(kMaxPartitionsPerTopic) + "."};
   }
   if (topic.replication_factor < 1) {
     return {ErrorCode::kInvalidReplicationFactor, "Replication factor must be larger than 0."};
@@ -281,6 +289,12 @@ void TopicAdmin::create_partitions(
       continue;
     }
     int32_t current = static_cast<int32_t>(t->partitions.size());
+    if (count > kMaxPartitionsPerTopic) {
+      (*results)[i] = {ErrorCode::kInvalidPartitions,
+                       "Number of partitions must be at most " +
+                           std::to_string(kMaxPartitionsPerTopic) + "."};
+      continue;
+    }
     if (count <= current) {
       (*results)[i] = {ErrorCode::kInvalidPartitions,
                        "Topic currently has " + std::to_string(current) + " partitions, " +

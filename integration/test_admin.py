@@ -98,6 +98,22 @@ class AdminTest(harness.ClusterTestCase):
         with self.assertRaises(KafkaException) as cm:
             fs[topic].result(timeout=30)
         self.assertEqual(KafkaError.INVALID_CONFIG, cm.exception.args[0].code())
+        # An absurd partition count is refused, not turned into a giant assignment (librdkafka
+        # checks the range itself, so kafka-python, which does not, sends this one).
+        from kafka.admin import KafkaAdminClient, NewTopic as KpNewTopic
+        from kafka.errors import InvalidPartitionsError
+        kp_admin = KafkaAdminClient(bootstrap_servers=self.bootstrap)
+        try:
+            with self.assertRaises(InvalidPartitionsError):
+                kp_admin.create_topics([KpNewTopic(topic, 2000000000, 1)])
+        finally:
+            kp_admin.close()
+        # An illegal name.
+        fs = admin.create_topics([NewTopic("bad name!", num_partitions=1, replication_factor=1)],
+                                 request_timeout=30)
+        with self.assertRaises(KafkaException) as cm:
+            fs["bad name!"].result(timeout=30)
+        self.assertEqual(KafkaError.TOPIC_EXCEPTION, cm.exception.args[0].code())
         # Deleting a topic that does not exist.
         fs = admin.delete_topics([topic], operation_timeout=30, request_timeout=30)
         with self.assertRaises(KafkaException) as cm:
