@@ -178,7 +178,8 @@ void consume(const Options& o, const std::string& bootstrap, Result* r) {
   rd_kafka_poll_set_consumer(rk);
   rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(o.partitions);
   for (int p = 0; p < o.partitions; ++p) {
-    rd_kafka_topic_partition_list_add(parts, o.topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_topic_partition_list_add(parts, o.topic.c_str(), p)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
   }
   rd_kafka_assign(rk, parts);
   auto start = Clock::now();
@@ -219,37 +220,57 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     try {
-      if (a == "--bootstrap") o.bootstrap = next();
-      else if (a == "--mock") o.mock_brokers = std::stoi(next());
-      else if (a == "--topic") o.topic = next();
-      else if (a == "--records") o.records = std::stol(next());
-      else if (a == "--size") o.size = std::stoi(next());
-      else if (a == "--acks") o.acks = next();
-      else if (a == "--partitions") o.partitions = std::stoi(next());
-      else if (a == "--replication") o.replication = std::stoi(next());
-      else if (a == "--label") o.label = next();
-      else if (a == "--consume-timeout") o.consume_timeout_s = std::stoi(next());
-      else if (a == "--delete-after") o.delete_after = true;
-      else if (a == "--probe-disk") probe_disk = next();
-      else if (a == "--probe-loopback") probe_loopback = true;
-      else if (a == "--mb") probe_mb = std::stol(next());
-      else if (a == "--help") { usage(); return 0; }
-      else die("unknown option " + a + " (see --help)");
+      if (a == "--bootstrap")
+        o.bootstrap = next();
+      else if (a == "--mock")
+        o.mock_brokers = std::stoi(next());
+      else if (a == "--topic")
+        o.topic = next();
+      else if (a == "--records")
+        o.records = std::stol(next());
+      else if (a == "--size")
+        o.size = std::stoi(next());
+      else if (a == "--acks")
+        o.acks = next();
+      else if (a == "--partitions")
+        o.partitions = std::stoi(next());
+      else if (a == "--replication")
+        o.replication = std::stoi(next());
+      else if (a == "--label")
+        o.label = next();
+      else if (a == "--consume-timeout")
+        o.consume_timeout_s = std::stoi(next());
+      else if (a == "--delete-after")
+        o.delete_after = true;
+      else if (a == "--probe-disk")
+        probe_disk = next();
+      else if (a == "--probe-loopback")
+        probe_loopback = true;
+      else if (a == "--mb")
+        probe_mb = std::stol(next());
+      else if (a == "--help") {
+        usage();
+        return 0;
+      } else
+        die("unknown option " + a + " (see --help)");
     } catch (const std::invalid_argument&) {
       die("bad number for " + a);
     }
   }
   if (!probe_disk.empty()) {
     auto p = kb::bench::probe_disk(probe_disk, probe_mb);
-    std::printf("{\"probe\":\"disk\",\"write_mb_s\":%.1f,\"read_mb_s\":%.1f}\n", p.write_mb_s, p.read_mb_s);
+    std::printf("{\"probe\":\"disk\",\"write_mb_s\":%.1f,\"read_mb_s\":%.1f}\n", p.write_mb_s,
+                p.read_mb_s);
     return 0;
   }
   if (probe_loopback) {
     std::printf("{\"probe\":\"loopback\",\"mb_s\":%.1f}\n", kb::bench::probe_loopback(probe_mb));
     return 0;
   }
-  if (o.bootstrap.empty() == (o.mock_brokers == 0)) die("give exactly one of --bootstrap or --mock");
-  if (o.records <= 0 || o.size <= 0 || o.partitions <= 0) die("records, size and partitions must be positive");
+  if (o.bootstrap.empty() == (o.mock_brokers == 0))
+    die("give exactly one of --bootstrap or --mock");
+  if (o.records <= 0 || o.size <= 0 || o.partitions <= 0)
+    die("records, size and partitions must be positive");
 
   rd_kafka_t* mock_handle = nullptr;
   rd_kafka_mock_cluster_t* mock = nullptr;
@@ -284,6 +305,7 @@ int main(int argc, char** argv) {
       r.consumed / r.consume_seconds, mb / r.consume_seconds, mb);
   // The mock cluster's fetch path is not built for throughput (it may not drain within the
   // timeout); only our broker must give back everything.
-  if (o.mock_brokers == 0 && r.consumed != r.produced) die("consumed " + std::to_string(r.consumed) + " of " + std::to_string(r.produced));
+  if (o.mock_brokers == 0 && r.consumed != r.produced)
+    die("consumed " + std::to_string(r.consumed) + " of " + std::to_string(r.produced));
   return 0;
 }

@@ -11,7 +11,9 @@ struct DiskProbe {
 };
 
 DiskProbe probe_disk(const char* dir, long megabytes);
-inline DiskProbe probe_disk(const std::string& dir, long megabytes) { return probe_disk(dir.c_str(), megabytes); }
+inline DiskProbe probe_disk(const std::string& dir, long megabytes) {
+  return probe_disk(dir.c_str(), megabytes);
+}
 // TCP over 127.0.0.1 between two threads, MB/s.
 double probe_loopback(long megabytes);
 

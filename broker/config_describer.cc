@@ -11,15 +11,24 @@ namespace {
 // DescribeConfigs v3 ConfigType numbering.
 int8_t wire_type(config::Type type) {
   switch (type) {
-    case config::Type::kBoolean: return 1;
-    case config::Type::kString: return 2;
-    case config::Type::kInt: return 3;
-    case config::Type::kShort: return 4;
-    case config::Type::kLong: return 5;
-    case config::Type::kDouble: return 6;
-    case config::Type::kList: return 7;
-    case config::Type::kClass: return 8;
-    case config::Type::kPassword: return 9;
+    case config::Type::kBoolean:
+      return 1;
+    case config::Type::kString:
+      return 2;
+    case config::Type::kInt:
+      return 3;
+    case config::Type::kShort:
+      return 4;
+    case config::Type::kLong:
+      return 5;
+    case config::Type::kDouble:
+      return 6;
+    case config::Type::kList:
+      return 7;
+    case config::Type::kClass:
+      return 8;
+    case config::Type::kPassword:
+      return 9;
   }
   return 0;
 }
@@ -62,9 +71,15 @@ std::vector<DescribedConfig> describe_topic_configs(
     c.sensitive = def.type == config::Type::kPassword;
     c.value = ev.value;
     switch (ev.source) {
-      case config::ValueSource::kTopicOverride: c.source = ConfigSource::kDynamicTopic; break;
-      case config::ValueSource::kStaticBroker: c.source = ConfigSource::kStaticBroker; break;
-      case config::ValueSource::kDefault: c.source = ConfigSource::kDefault; break;
+      case config::ValueSource::kTopicOverride:
+        c.source = ConfigSource::kDynamicTopic;
+        break;
+      case config::ValueSource::kStaticBroker:
+        c.source = ConfigSource::kStaticBroker;
+        break;
+      case config::ValueSource::kDefault:
+        c.source = ConfigSource::kDefault;
+        break;
     }
     // Synonyms, most specific first: the override, then each broker key that supplies it.
     if (auto o = overrides.find(def.name); o != overrides.end()) {

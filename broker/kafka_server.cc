@@ -24,7 +24,8 @@ std::vector<Listener> parse_listeners(const std::string& text) {
   size_t start = 0;
   while (start <= text.size()) {
     size_t end = text.find(',', start);
-    std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::string item =
+        text.substr(start, end == std::string::npos ? std::string::npos : end - start);
     // trim
     while (!item.empty() && item.front() == ' ') item.erase(item.begin());
     while (!item.empty() && item.back() == ' ') item.pop_back();
@@ -76,14 +77,17 @@ struct KafkaServer::Impl {
   bool stopped = false;
 };
 
-KafkaServer::KafkaServer(const config::ConfigValues& config) : impl_(std::make_unique<Impl>(config)) {
+KafkaServer::KafkaServer(const config::ConfigValues& config)
+    : impl_(std::make_unique<Impl>(config)) {
   log::Settings settings;
   log::parse_level(config.get_string("kb.log.level"), &settings.level);
   settings.log_dir = config.get_string("kb.log.dir");
   log::init(settings);
 }
 
-KafkaServer::~KafkaServer() { shutdown(); }
+KafkaServer::~KafkaServer() {
+  shutdown();
+}
 
 namespace {
 
@@ -100,7 +104,8 @@ void KafkaServer::start() {
   const auto& cfg = m.config;
   int32_t broker_id = cfg.get_int("broker.id");
   if (broker_id < 0) {
-    throw std::runtime_error("broker.id must be set to a non-negative id (generation is not supported yet)");
+    throw std::runtime_error(
+        "broker.id must be set to a non-negative id (generation is not supported yet)");
   }
   auto listeners = parse_listeners(cfg.get_string("listeners"));
   auto advertised = cfg.is_null("advertised.listeners")
@@ -127,19 +132,20 @@ void KafkaServer::start() {
       cfg.get_int("log.flush.offset.checkpoint.interval.ms");
   log_options.flush_start_offset_checkpoint_interval_ms =
       cfg.get_int("log.flush.start.offset.checkpoint.interval.ms");
-  log_options.hw_checkpoint_interval_ms = cfg.get_long("replica.high.watermark.checkpoint.interval.ms");
+  log_options.hw_checkpoint_interval_ms =
+      cfg.get_long("replica.high.watermark.checkpoint.interval.ms");
   log_options.num_recovery_threads_per_data_dir = cfg.get_int("num.recovery.threads.per.data.dir");
   m.logs = std::make_unique<storage::LogManager>(log_options);
   if (auto meta = m.logs->read_meta_properties()) {
     if (!meta->cluster_id.empty() && meta->cluster_id != cluster_id) {
-      throw std::runtime_error("The Cluster ID " + cluster_id +
-                               " doesn't match stored clusterId " + meta->cluster_id +
-                               " in meta.properties. The broker is trying to join the wrong cluster.");
+      throw std::runtime_error(
+          "The Cluster ID " + cluster_id + " doesn't match stored clusterId " + meta->cluster_id +
+          " in meta.properties. The broker is trying to join the wrong cluster.");
     }
     if (meta->broker_id != broker_id) {
       throw std::runtime_error("Configured broker.id " + std::to_string(broker_id) +
-                               " doesn't match stored broker.id " + std::to_string(meta->broker_id) +
-                               " in meta.properties.");
+                               " doesn't match stored broker.id " +
+                               std::to_string(meta->broker_id) + " in meta.properties.");
     }
   }
   m.logs->load();

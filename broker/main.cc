@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
     if (arg == "--override") {
       if (i + 1 >= argc) return fail("--override needs a key=value argument");
       std::string kv = argv[++i];
-      if (kv.find('=') == std::string::npos) return fail("--override expects key=value, got '" + kv + "'");
+      if (kv.find('=') == std::string::npos)
+        return fail("--override expects key=value, got '" + kv + "'");
       overrides.push_back(kv);
       continue;
     }

@@ -3,7 +3,8 @@
 // leader, epoch, replicas and ISR. Metadata requests are answered from it.
 //
 // Thread safety: readers take an immutable snapshot (a shared_ptr copy under a short lock); the
-// single writer (the metadata sync thread) publishes a new snapshot. No reader ever blocks on ZooKeeper.
+// single writer (the metadata sync thread) publishes a new snapshot. No reader ever blocks on
+// ZooKeeper.
 #include <cstdint>
 #include <map>
 #include <memory>

@@ -26,7 +26,8 @@ storage::LogConfig make_log_config(const config::ConfigValues& broker,
   c.flush_ms = t.get_long("flush.ms");
   c.file_delete_delay_ms = t.get_long("file.delete.delay.ms");
   c.max_message_bytes = t.get_int("max.message.bytes");
-  c.cleanup_policy = t.get_list("cleanup.policy").empty() ? "delete" : t.get_list("cleanup.policy")[0];
+  c.cleanup_policy =
+      t.get_list("cleanup.policy").empty() ? "delete" : t.get_list("cleanup.policy")[0];
   c.log_append_time = t.get_string("message.timestamp.type") == "LogAppendTime";
   c.preallocate = t.get_bool("preallocate");
   return c;
@@ -35,7 +36,9 @@ storage::LogConfig make_log_config(const config::ConfigValues& broker,
 MetadataSync::MetadataSync(BrokerServices& services, coordinator::KafkaZk& zk)
     : services_(services), zk_(zk) {}
 
-void MetadataSync::start() { sync(); }
+void MetadataSync::start() {
+  sync();
+}
 
 void MetadataSync::request_sync() {
   if (stopped_.load()) return;
@@ -172,8 +175,8 @@ void MetadataSync::sync() {
              zk_.create_partition_states(to_create, coordinator_epoch_version())) {
           if (result.controller_epoch_mismatch) {
             services_.is_controller = false;
-            KB_LOG_WARN("controller") << "Controller epoch moved while creating " << tp.to_string()
-                                      << "; resigning";
+            KB_LOG_WARN("controller")
+                << "Controller epoch moved while creating " << tp.to_string() << "; resigning";
           }
         }
       }

@@ -11,8 +11,8 @@
 #include <optional>
 #include <string>
 
-#include "broker/task_thread.h"
 #include "broker/storage/log_config.h"
+#include "broker/task_thread.h"
 #include "common/types.h"
 
 namespace kb::config {
@@ -46,8 +46,9 @@ class MetadataSync {
   void apply_local_roles(const MetadataSnapshot& snapshot);
   // Fences controller writes on the /controller_epoch version this broker won with.
   std::optional<ZkVersion> coordinator_epoch_version() const {
-    return controller_epoch_zk_version_ >= 0 ? std::optional<ZkVersion>(controller_epoch_zk_version_)
-                                             : std::nullopt;
+    return controller_epoch_zk_version_ >= 0
+               ? std::optional<ZkVersion>(controller_epoch_zk_version_)
+               : std::nullopt;
   }
 
   BrokerServices& services_;

@@ -6,7 +6,9 @@ namespace kb::broker {
 
 Purgatory::Purgatory() : expiry_thread_([this] { expiry_loop(); }) {}
 
-Purgatory::~Purgatory() { stop(); }
+Purgatory::~Purgatory() {
+  stop();
+}
 
 void Purgatory::stop() {
   {
@@ -77,8 +79,9 @@ void Purgatory::expiry_loop() {
     if (deadlines_.empty()) {
       for (auto it = watchers_.begin(); it != watchers_.end();) {
         auto& list = it->second;
-        list.erase(std::remove_if(list.begin(), list.end(), [](const auto& o) { return o->done(); }),
-                   list.end());
+        list.erase(
+            std::remove_if(list.begin(), list.end(), [](const auto& o) { return o->done(); }),
+            list.end());
         it = list.empty() ? watchers_.erase(it) : std::next(it);
       }
     }

@@ -23,7 +23,10 @@ class Partition {
  public:
   Partition(TopicPartition tp, std::shared_ptr<storage::Log> log, LeaderEpoch epoch,
             std::vector<int32_t> isr)
-      : tp_(std::move(tp)), log_(std::move(log)), leader_epoch_(epoch.value()), isr_(std::move(isr)) {}
+      : tp_(std::move(tp)),
+        log_(std::move(log)),
+        leader_epoch_(epoch.value()),
+        isr_(std::move(isr)) {}
   const TopicPartition& tp() const { return tp_; }
   const std::shared_ptr<storage::Log>& log() const { return log_; }
   LeaderEpoch leader_epoch() const { return LeaderEpoch(leader_epoch_.load()); }

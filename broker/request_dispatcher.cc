@@ -57,8 +57,8 @@ void RequestDispatcher::dispatch(network::Request request, network::Responder re
       return;
     }
     KB_LOG_WARN("network") << "Closing connection from " << request.client_host << ":"
-                           << request.client_port << ": unsupported API key "
-                           << ctx.header.api_key << " version " << ctx.header.api_version;
+                           << request.client_port << ": unsupported API key " << ctx.header.api_key
+                           << " version " << ctx.header.api_version;
     responder.close();
     return;
   }
@@ -71,8 +71,8 @@ void RequestDispatcher::dispatch(network::Request request, network::Responder re
                            << e.what() << ")";
     responder.close();
   } catch (const std::exception& e) {
-    KB_LOG_ERROR("network") << "Handler for API key " << ctx.header.api_key << " failed: "
-                            << e.what() << "; closing the connection";
+    KB_LOG_ERROR("network") << "Handler for API key " << ctx.header.api_key
+                            << " failed: " << e.what() << "; closing the connection";
     responder.close();
   }
 }

@@ -6,7 +6,9 @@ namespace kb::broker {
 
 TaskThread::TaskThread(std::string name) : name_(std::move(name)), thread_([this] { run(); }) {}
 
-TaskThread::~TaskThread() { stop(); }
+TaskThread::~TaskThread() {
+  stop();
+}
 
 void TaskThread::post_after(std::chrono::milliseconds delay, std::function<void()> task) {
   {

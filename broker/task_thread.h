@@ -2,7 +2,8 @@
 // One thread draining a FIFO of tasks, with optional delays. Used for work that may block
 // (ZooKeeper round trips) so that network threads never do.
 //
-// Thread safety: post()/post_after() from any thread; tasks run one at a time, in order of due time.
+// Thread safety: post()/post_after() from any thread; tasks run one at a time, in order of due
+// time.
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -21,7 +22,9 @@ class TaskThread {
   TaskThread(const TaskThread&) = delete;
   TaskThread& operator=(const TaskThread&) = delete;
 
-  void post(std::function<void()> task) { post_after(std::chrono::milliseconds(0), std::move(task)); }
+  void post(std::function<void()> task) {
+    post_after(std::chrono::milliseconds(0), std::move(task));
+  }
   void post_after(std::chrono::milliseconds delay, std::function<void()> task);
   // Runs the queued tasks that are due, then stops; later posts are dropped.
   void stop();

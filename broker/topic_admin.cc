@@ -125,8 +125,8 @@ AdminResult TopicAdmin::validate(NewTopic& topic) const {
     return {ErrorCode::kInvalidPartitions, "Number of partitions must be larger than 0."};
   }
   if (topic.num_partitions > kMaxPartitionsPerTopic) {
-    return {ErrorCode::kInvalidPartitions, "Number of partitions must be at most " +
-                                               std::to_string(kMaxPartitionsPerTopic) + "."};
+    return {ErrorCode::kInvalidPartitions,
+            "Number of partitions must be at most " + std::to_string(kMaxPartitionsPerTopic) + "."};
   }
   if (topic.replication_factor < 1) {
     return {ErrorCode::kInvalidReplicationFactor, "Replication factor must be larger than 0."};
@@ -149,14 +149,14 @@ void TopicAdmin::wait_until(std::function<bool()> ready, int64_t deadline_ms,
     then(false);
     return;
   }
-  admin_thread_.post_after(std::chrono::milliseconds(10), [this, ready = std::move(ready),
-                                                          deadline_ms, then = std::move(then)] {
-    wait_until(ready, deadline_ms, then);
-  });
+  admin_thread_.post_after(std::chrono::milliseconds(10),
+                           [this, ready = std::move(ready), deadline_ms, then = std::move(then)] {
+                             wait_until(ready, deadline_ms, then);
+                           });
 }
 
-void TopicAdmin::create_topics(std::vector<NewTopic> topics, int32_t timeout_ms,
-                               bool validate_only, Done done) {
+void TopicAdmin::create_topics(std::vector<NewTopic> topics, int32_t timeout_ms, bool validate_only,
+                               Done done) {
   auto results = std::make_shared<std::vector<AdminResult>>();
   for (auto& t : topics) results->push_back(validate(t));
   admin_thread_.post([this, topics = std::move(topics), results, timeout_ms, validate_only,
@@ -215,9 +215,10 @@ void TopicAdmin::auto_create(const std::string& topic) {
   NewTopic nt;
   nt.name = topic;
   create_topics({nt}, 0, false, [topic](std::vector<AdminResult> results) {
-    if (results[0].error != ErrorCode::kNone && results[0].error != ErrorCode::kTopicAlreadyExists) {
-      KB_LOG_WARN("admin") << "Auto-creation of topic " << topic << " failed: "
-                           << error_name(results[0].error) << " "
+    if (results[0].error != ErrorCode::kNone &&
+        results[0].error != ErrorCode::kTopicAlreadyExists) {
+      KB_LOG_WARN("admin") << "Auto-creation of topic " << topic
+                           << " failed: " << error_name(results[0].error) << " "
                            << results[0].message.value_or("");
     }
     std::lock_guard lock(g_auto_create_mutex);
@@ -290,9 +291,9 @@ void TopicAdmin::create_partitions(
     }
     int32_t current = static_cast<int32_t>(t->partitions.size());
     if (count > kMaxPartitionsPerTopic) {
-      (*results)[i] = {ErrorCode::kInvalidPartitions,
-                       "Number of partitions must be at most " +
-                           std::to_string(kMaxPartitionsPerTopic) + "."};
+      (*results)[i] = {
+          ErrorCode::kInvalidPartitions,
+          "Number of partitions must be at most " + std::to_string(kMaxPartitionsPerTopic) + "."};
       continue;
     }
     if (count <= current) {
@@ -332,49 +333,50 @@ void TopicAdmin::create_partitions(
     }
     for (const auto& [p, replicas] : assigned.assignment) full[i][p] = replicas;
   }
-  admin_thread_.post([this, counts, full, results, timeout_ms, validate_only,
-                      done = std::move(done)] {
-    if (!validate_only) {
-      for (size_t i = 0; i < counts.size(); ++i) {
-        if ((*results)[i].error != ErrorCode::kNone) continue;
-        try {
-          auto current = zk_.get_topic_assignment(counts[i].first);
-          if (!current) {
-            (*results)[i] = {ErrorCode::kUnknownTopicOrPartition, std::nullopt};
-            continue;
+  admin_thread_.post(
+      [this, counts, full, results, timeout_ms, validate_only, done = std::move(done)] {
+        if (!validate_only) {
+          for (size_t i = 0; i < counts.size(); ++i) {
+            if ((*results)[i].error != ErrorCode::kNone) continue;
+            try {
+              auto current = zk_.get_topic_assignment(counts[i].first);
+              if (!current) {
+                (*results)[i] = {ErrorCode::kUnknownTopicOrPartition, std::nullopt};
+                continue;
+              }
+              auto updated = current->assignment;
+              updated.partitions = full[i];
+              if (zk_.set_topic_assignment(counts[i].first, updated, current->version) !=
+                  coordinator::ZkCode::kOk) {
+                (*results)[i] = {ErrorCode::kReassignmentInProgress,
+                                 "The topic's assignment changed concurrently; retry"};
+              }
+            } catch (const std::exception& e) {
+              (*results)[i] = {ErrorCode::kUnknownServerError, std::string(e.what())};
+            }
           }
-          auto updated = current->assignment;
-          updated.partitions = full[i];
-          if (zk_.set_topic_assignment(counts[i].first, updated, current->version) !=
-              coordinator::ZkCode::kOk) {
-            (*results)[i] = {ErrorCode::kReassignmentInProgress,
-                             "The topic's assignment changed concurrently; retry"};
-          }
-        } catch (const std::exception& e) {
-          (*results)[i] = {ErrorCode::kUnknownServerError, std::string(e.what())};
         }
-      }
-    }
-    services_.metadata_sync->request_sync();
-    auto ready = [this, counts, results, validate_only] {
-      if (validate_only) return true;
-      auto s = services_.metadata->snapshot();
-      for (size_t i = 0; i < counts.size(); ++i) {
-        if ((*results)[i].error == ErrorCode::kNone &&
-            !has_leaders(*s, counts[i].first, static_cast<size_t>(counts[i].second)))
-          return false;
-      }
-      return true;
-    };
-    wait_until(ready, steady_ms() + std::max(timeout_ms, 0),
-               [results, done = std::move(done)](bool ok) {
-                 if (!ok) {
-                   for (auto& r : *results)
-                     if (r.error == ErrorCode::kNone) r = {ErrorCode::kRequestTimedOut, std::nullopt};
-                 }
-                 done(*results);
-               });
-  });
+        services_.metadata_sync->request_sync();
+        auto ready = [this, counts, results, validate_only] {
+          if (validate_only) return true;
+          auto s = services_.metadata->snapshot();
+          for (size_t i = 0; i < counts.size(); ++i) {
+            if ((*results)[i].error == ErrorCode::kNone &&
+                !has_leaders(*s, counts[i].first, static_cast<size_t>(counts[i].second)))
+              return false;
+          }
+          return true;
+        };
+        wait_until(ready, steady_ms() + std::max(timeout_ms, 0),
+                   [results, done = std::move(done)](bool ok) {
+                     if (!ok) {
+                       for (auto& r : *results)
+                         if (r.error == ErrorCode::kNone)
+                           r = {ErrorCode::kRequestTimedOut, std::nullopt};
+                     }
+                     done(*results);
+                   });
+      });
 }
 
 void TopicAdmin::alter_topic_configs(

@@ -27,8 +27,8 @@ struct AdminResult {
 
 struct NewTopic {
   std::string name;
-  int32_t num_partitions = -1;      // -1: num.partitions
-  int16_t replication_factor = -1;  // -1: default.replication.factor
+  int32_t num_partitions = -1;                         // -1: num.partitions
+  int16_t replication_factor = -1;                     // -1: default.replication.factor
   std::map<int32_t, std::vector<int32_t>> assignment;  // empty: computed
   std::map<std::string, std::string> configs;
 };
@@ -44,15 +44,17 @@ class TopicAdmin {
 
   // Resolves defaults and computes the assignment; returns an error without touching ZooKeeper.
   AdminResult validate(NewTopic& topic) const;
-  void create_topics(std::vector<NewTopic> topics, int32_t timeout_ms, bool validate_only, Done done);
+  void create_topics(std::vector<NewTopic> topics, int32_t timeout_ms, bool validate_only,
+                     Done done);
   // Auto-creation on Metadata: at most one attempt in flight per topic.
   void auto_create(const std::string& topic);
   void delete_topics(std::vector<std::string> topics, int32_t timeout_ms, Done done);
   void create_partitions(std::vector<std::pair<std::string, int32_t>> counts,
                          std::vector<std::optional<std::vector<std::vector<int32_t>>>> assignments,
                          int32_t timeout_ms, bool validate_only, Done done);
-  void alter_topic_configs(std::vector<std::pair<std::string, std::map<std::string, std::string>>> changes,
-                           bool validate_only, Done done);
+  void alter_topic_configs(
+      std::vector<std::pair<std::string, std::map<std::string, std::string>>> changes,
+      bool validate_only, Done done);
 
  private:
   // Re-checks `ready` every few ms on the admin thread until it holds or the deadline passes.

@@ -1,10 +1,10 @@
 // AlterConfigs replaces a topic's whole override set (Kafka's non-incremental semantics); broker
 // configs are static here, so altering them is refused.
+#include "protocol/messages/alter_configs.h"
 #include "broker/broker_services.h"
 #include "broker/handlers/registry.h"
-#include "common/error_code.h"
 #include "broker/topic_admin.h"
-#include "protocol/messages/alter_configs.h"
+#include "common/error_code.h"
 
 namespace kb::broker {
 

@@ -1,10 +1,10 @@
 // CreatePartitions: the controller extends a topic's assignment in ZooKeeper; the answer waits
 // for the new partitions' leaders or the timeout.
+#include "protocol/messages/create_partitions.h"
 #include "broker/broker_services.h"
 #include "broker/handlers/registry.h"
-#include "common/error_code.h"
 #include "broker/topic_admin.h"
-#include "protocol/messages/create_partitions.h"
+#include "common/error_code.h"
 
 namespace kb::broker {
 
@@ -36,7 +36,8 @@ void handle_create_partitions(RequestContext ctx) {
     ctx.respond(response);
   };
   if (!services.is_controller.load()) {
-    answer(std::vector<AdminResult>(counts.size(), AdminResult{ErrorCode::kNotController, std::nullopt}));
+    answer(std::vector<AdminResult>(counts.size(),
+                                    AdminResult{ErrorCode::kNotController, std::nullopt}));
     return;
   }
   services.topic_admin->create_partitions(std::move(counts), std::move(assignments),

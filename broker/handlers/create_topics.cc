@@ -4,8 +4,8 @@
 
 #include "broker/broker_services.h"
 #include "broker/handlers/registry.h"
-#include "common/error_code.h"
 #include "broker/topic_admin.h"
+#include "common/error_code.h"
 #include "protocol/messages/create_topics.h"
 
 namespace kb::broker {
@@ -41,7 +41,8 @@ void handle_create_topics(RequestContext ctx) {
   };
 
   if (!services.is_controller.load()) {
-    answer(std::vector<AdminResult>(topics.size(), AdminResult{ErrorCode::kNotController, std::nullopt}));
+    answer(std::vector<AdminResult>(topics.size(),
+                                    AdminResult{ErrorCode::kNotController, std::nullopt}));
     return;
   }
   services.topic_admin->create_topics(std::move(topics), request.timeout_ms, request.validate_only,

@@ -1,10 +1,10 @@
 // DeleteTopics: the controller marks each topic under /admin/delete_topics; the answer waits
 // until the topic has left the metadata cache or the timeout passes.
+#include "protocol/messages/delete_topics.h"
 #include "broker/broker_services.h"
 #include "broker/handlers/registry.h"
-#include "common/error_code.h"
 #include "broker/topic_admin.h"
-#include "protocol/messages/delete_topics.h"
+#include "common/error_code.h"
 
 namespace kb::broker {
 
@@ -24,7 +24,8 @@ void handle_delete_topics(RequestContext ctx) {
     ctx.respond(response);
   };
   if (!services.is_controller.load()) {
-    answer(std::vector<AdminResult>(names.size(), AdminResult{ErrorCode::kNotController, std::nullopt}));
+    answer(std::vector<AdminResult>(names.size(),
+                                    AdminResult{ErrorCode::kNotController, std::nullopt}));
     return;
   }
   services.topic_admin->delete_topics(names, request.timeout_ms, std::move(answer));

@@ -1,9 +1,9 @@
 // DescribeConfigs for topics (overrides over broker defaults) and for this broker.
+#include "protocol/messages/describe_configs.h"
 #include "broker/broker_services.h"
 #include "broker/config_describer.h"
 #include "broker/handlers/registry.h"
 #include "common/error_code.h"
-#include "protocol/messages/describe_configs.h"
 
 namespace kb::broker {
 

@@ -46,7 +46,8 @@ bool slices_contain_zstd(const std::vector<FileSlice>& slices) {
   for (const auto& s : slices) {
     uint64_t pos = 0;
     while (pos + records::kBatchHeaderSize <= s.size) {
-      ssize_t n = ::pread(s.file->fd(), header, sizeof(header), static_cast<off_t>(s.position + pos));
+      ssize_t n =
+          ::pread(s.file->fd(), header, sizeof(header), static_cast<off_t>(s.position + pos));
       if (n != static_cast<ssize_t>(sizeof(header))) return false;
       records::BatchHeader h;
       if (!records::parse_batch_header(std::span<const uint8_t>(header, sizeof(header)), &h)) {
@@ -98,7 +99,7 @@ class FetchOperation : public DelayedOperation {
         PartitionOut po;
         po.partition_index = part.partition;
         po.preferred_read_replica = -1;
-        po.aborted_transactions = std::vector<typename decltype(po.aborted_transactions)::value_type::value_type>{};
+        po.aborted_transactions.emplace();  // empty, not null: no transactions to report
         ErrorCode err = read_partition(*snapshot, topic.topic, part, remaining, &po, total_bytes);
         po.error_code = to_wire(err);
         if (err != ErrorCode::kNone) *has_error = true;
@@ -127,7 +128,8 @@ class FetchOperation : public DelayedOperation {
     po->high_watermark = hw.value();
     po->last_stable_offset = hw.value();  // no transactions: the LSO is the high watermark
     po->log_start_offset = log->log_start_offset().value();
-    int32_t max_bytes = static_cast<int32_t>(std::min<int64_t>(part.partition_max_bytes, remaining));
+    int32_t max_bytes =
+        static_cast<int32_t>(std::min<int64_t>(part.partition_max_bytes, remaining));
     // KIP-74: the first non-empty partition returns at least one whole batch, so a batch larger
     // than the limits never stalls a consumer.
     bool min_one = *total_bytes == 0;
@@ -158,7 +160,8 @@ class FetchOperation : public DelayedOperation {
 void handle_fetch(RequestContext ctx) {
   auto request = decode_body<protocol::FetchRequest>(ctx);
   auto& purgatory = *ctx.services->fetch_purgatory;
-  auto deadline = DelayedOperation::Clock::now() + std::chrono::milliseconds(std::max(0, request.max_wait_ms));
+  auto deadline =
+      DelayedOperation::Clock::now() + std::chrono::milliseconds(std::max(0, request.max_wait_ms));
   bool can_wait = request.max_wait_ms > 0 && request.min_bytes > 0;
   auto op = std::make_shared<FetchOperation>(std::move(ctx), std::move(request), deadline);
   if (op->attempt(!can_wait)) return;

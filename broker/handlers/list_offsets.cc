@@ -1,11 +1,11 @@
 // ListOffsets: latest (-1) is the high watermark, earliest (-2) the log start offset, anything
 // else the first offset whose timestamp is at least the one asked for. v0 answers with the old
 // offsets array.
+#include "protocol/messages/list_offsets.h"
 #include "broker/broker_services.h"
 #include "broker/handlers/partition_lookup.h"
 #include "broker/handlers/registry.h"
 #include "common/error_code.h"
-#include "protocol/messages/list_offsets.h"
 
 namespace kb::broker {
 

@@ -1,10 +1,10 @@
 // Metadata: brokers, controller, cluster id and partition leadership from the metadata cache;
 // unknown topics are auto-created when allowed.
+#include "protocol/messages/metadata.h"
 #include "broker/broker_services.h"
 #include "broker/handlers/registry.h"
-#include "common/error_code.h"
 #include "broker/topic_admin.h"
-#include "protocol/messages/metadata.h"
+#include "common/error_code.h"
 
 namespace kb::broker {
 

@@ -16,9 +16,18 @@ TEST(TaskThreadTest, RunsTasksInDueOrder) {
   std::atomic<int> done{0};
   {
     TaskThread thread("test");
-    thread.post_after(60ms, [&] { order.push_back(3); done++; });
-    thread.post([&] { order.push_back(1); done++; });
-    thread.post_after(20ms, [&] { order.push_back(2); done++; });
+    thread.post_after(60ms, [&] {
+      order.push_back(3);
+      done++;
+    });
+    thread.post([&] {
+      order.push_back(1);
+      done++;
+    });
+    thread.post_after(20ms, [&] {
+      order.push_back(2);
+      done++;
+    });
     for (int i = 0; i < 200 && done < 3; ++i) std::this_thread::sleep_for(5ms);
   }
   EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
