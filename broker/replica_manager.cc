@@ -39,14 +39,14 @@ void ReplicaManager::become_leader(const TopicPartition& tp, LeaderEpoch epoch,
                           std::to_string(epoch.value()));
       }
       it->second->set_leader_epoch(epoch);
-      it->second->set_isr(std::move(isr));
+      it->second->set_isr(isr);
       return;
     }
   }
   auto log = logs_.get_or_create_log(tp, config);
   // A single-replica leader has committed everything it holds.
   log->set_high_watermark(log->log_end_offset());
-  auto partition = std::make_shared<Partition>(tp, log, epoch, std::move(isr));
+  auto partition = std::make_shared<Partition>(tp, log, epoch, isr);
   {
     std::unique_lock lock(mutex_);
     partitions_.emplace(tp, partition);

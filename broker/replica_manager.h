@@ -19,27 +19,28 @@
 
 namespace kb::broker {
 
+// A partition this broker leads. Only the ISR's size matters until followers exist (the
+// replication issue): it decides min.insync.replicas for acks=all.
 class Partition {
  public:
   Partition(TopicPartition tp, std::shared_ptr<storage::Log> log, LeaderEpoch epoch,
-            std::vector<int32_t> isr)
+            const std::vector<int32_t>& isr)
       : tp_(std::move(tp)),
         log_(std::move(log)),
         leader_epoch_(epoch.value()),
-        isr_(std::move(isr)) {}
+        isr_size_(isr.size()) {}
   const TopicPartition& tp() const { return tp_; }
   const std::shared_ptr<storage::Log>& log() const { return log_; }
   LeaderEpoch leader_epoch() const { return LeaderEpoch(leader_epoch_.load()); }
   void set_leader_epoch(LeaderEpoch e) { leader_epoch_ = e.value(); }
   size_t isr_size() const { return isr_size_.load(); }
-  void set_isr(std::vector<int32_t> isr) { isr_size_ = isr.size(); }
+  void set_isr(const std::vector<int32_t>& isr) { isr_size_ = isr.size(); }
 
  private:
   TopicPartition tp_;
   std::shared_ptr<storage::Log> log_;
   std::atomic<int32_t> leader_epoch_;
-  std::vector<int32_t> isr_;
-  std::atomic<size_t> isr_size_{isr_.size()};
+  std::atomic<size_t> isr_size_;
 };
 
 struct AppendOutcome {

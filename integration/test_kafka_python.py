@@ -53,6 +53,24 @@ class KafkaPythonTest(harness.ClusterTestCase):
     def test_acks_all(self):
         self.round_trip("all")
 
+    def test_min_insync_replicas_refuses_acks_all_but_not_acks_1(self):
+        # One broker means an ISR of one: a topic asking for two in-sync replicas refuses acks=all
+        # writes with NOT_ENOUGH_REPLICAS before appending, while acks=1 writes go through.
+        from kafka.errors import NotEnoughReplicasError
+        topic = self.unique_topic("kp-minisr")
+        self.create_topic(topic, partitions=1, config={"min.insync.replicas": "2"})
+        strict = KafkaProducer(bootstrap_servers=self.bootstrap, acks="all", retries=0)
+        try:
+            with self.assertRaises(NotEnoughReplicasError):
+                strict.send(topic, value=b"refused", partition=0).get(timeout=30)
+        finally:
+            strict.close(10)
+        relaxed = KafkaProducer(bootstrap_servers=self.bootstrap, acks=1, retries=0)
+        try:
+            self.assertEqual(0, relaxed.send(topic, value=b"kept", partition=0).get(timeout=30).offset)
+        finally:
+            relaxed.close(10)
+
     def test_api_version_inference(self):
         # With the recommended ApiVersions map kafka-python infers a 2.4 broker.
         consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None)
