@@ -73,8 +73,28 @@ struct KafkaServer::Impl {
   std::unique_ptr<MetadataSync> metadata_sync;
   std::unique_ptr<RequestDispatcher> dispatcher;
   std::unique_ptr<network::SocketServer> socket_server;
+  coordinator::BrokerInfo registration;
+  int session_timeout_ms = 0;
   bool started = false;
   bool stopped = false;
+
+  // After the ZooKeeper session expired (a long pause, a partition from ZooKeeper), its
+  // ephemeral nodes are gone: open a new session, register again (a new broker epoch), and let
+  // the metadata sync re-arm its watches and rejoin the controller election. Runs on the admin
+  // thread; retries every second until it succeeds or the broker stops.
+  void recover_session() {
+    try {
+      zk_client->reconnect();
+      auto epoch = zk->register_broker(registration, session_timeout_ms);
+      KB_LOG_INFO("server") << "Re-registered broker " << registration.id.value()
+                            << " after ZooKeeper session expiry, broker epoch " << epoch.value();
+      metadata_sync->request_sync();
+    } catch (const std::exception& e) {
+      KB_LOG_WARN("server") << "Recovering the ZooKeeper session failed (" << e.what()
+                            << "); retrying in 1 s";
+      admin_thread->post_after(std::chrono::seconds(1), [this] { recover_session(); });
+    }
+  }
 };
 
 KafkaServer::KafkaServer(const config::ConfigValues& config)
@@ -190,6 +210,14 @@ void KafkaServer::start() {
   }
   if (!cfg.is_null("broker.rack")) info.rack = cfg.get_string("broker.rack");
   auto epoch = m.zk->register_broker(info, session_timeout);
+  m.registration = info;
+  m.session_timeout_ms = session_timeout;
+  coordinator::SessionListener on_session;
+  on_session.on_expired = [&m] {
+    KB_LOG_WARN("server") << "ZooKeeper session expired";
+    m.admin_thread->post([&m] { m.recover_session(); });
+  };
+  m.zk_client->add_session_listener(std::move(on_session));
   KB_LOG_INFO("server") << "Registered broker " << broker_id << " at path /brokers/ids/"
                         << broker_id << " with broker epoch " << epoch.value();
   m.logs->write_meta_properties(broker_id, cluster_id);

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""A broker paused (SIGSTOP) longer than its ZooKeeper session timeout loses its session and its
+ephemeral registration; after SIGCONT it opens a new session, registers again, and keeps serving
+the data it had and new writes."""
+
+import os
+import time
+
+from confluent_kafka import Producer
+
+import harness
+
+SESSION_TIMEOUT_MS = 6000
+
+
+class SessionExpiryTest(harness.ClusterTestCase):
+    OVERRIDES = {"zookeeper.session.timeout.ms": str(SESSION_TIMEOUT_MS)}
+
+    def produce(self, topic, values):
+        p = Producer({"bootstrap.servers": self.bootstrap, "acks": "all",
+                      "message.timeout.ms": 60000, "log_level": 3})
+        for v in values:
+            p.produce(topic, v, partition=0)
+        self.assertEqual(0, p.flush(60))
+
+    def test_broker_reregisters_after_session_expiry(self):
+        topic = self.unique_topic("expiry")
+        self.create_topic(topic, partitions=1)
+        before = [b"before-%d" % i for i in range(20)]
+        self.produce(topic, before)
+        broker = self.cluster.brokers[0]
+        with open(broker.log_file, "rb") as f:
+            registrations_before = f.read().count(b"Registered broker")
+
+        broker.pause()
+        time.sleep(SESSION_TIMEOUT_MS / 1000.0 + 5)  # ZooKeeper expires the session meanwhile
+        broker.resume()
+
+        deadline = time.time() + 60
+        log_text = b""
+        while time.time() < deadline:
+            with open(broker.log_file, "rb") as f:
+                log_text = f.read()
+            if b"Re-registered broker" in log_text:
+                break
+            time.sleep(0.5)
+        self.assertIn(b"ZooKeeper session expired", log_text)
+        self.assertIn(b"Re-registered broker", log_text)
+        self.assertGreaterEqual(log_text.count(b"Registered broker"), registrations_before)
+
+        # The broker is whole again: it leads the partition, old data is there, new writes land.
+        self.wait_for_topic(topic, 1, timeout=60)
+        after = [b"after-%d" % i for i in range(20)]
+        self.produce(topic, after)
+        got = self.consume_all(topic, [0], timeout=60)
+        self.assertEqual(before + after, [m.value() for m in got])
+
+
+if __name__ == "__main__":
+    harness.main()
