@@ -30,6 +30,7 @@ struct Options {
   int replication = 1;
   std::string label = "run";
   int consume_timeout_s = 120;
+  std::string fetch_wait_ms = "100";
   bool delete_after = false;
 };
 
@@ -169,7 +170,7 @@ void consume(const Options& o, const std::string& bootstrap, Result* r) {
   set(conf, "bootstrap.servers", bootstrap);
   set(conf, "group.id", "kb-loadgen");
   set(conf, "enable.auto.commit", "false");
-  set(conf, "fetch.wait.max.ms", "100");
+  set(conf, "fetch.wait.max.ms", o.fetch_wait_ms);
   set(conf, "fetch.max.bytes", "52428800");
   set(conf, "max.partition.fetch.bytes", "10485760");
   char err[512];
@@ -200,10 +201,10 @@ void usage() {
   std::puts(
       "Usage: kb-loadgen (--bootstrap HOST:PORT | --mock N) [--topic T] [--records N] [--size S]\n"
       "                  [--acks 0|1|all] [--partitions P] [--replication R] [--label L]\n"
-      "                  [--consume-timeout SECONDS] [--delete-after]\n"
+      "                  [--consume-timeout SECONDS] [--fetch-wait-ms MS] [--delete-after]\n"
       "       kb-loadgen --probe-disk DIR [--mb N]\n"
       "       kb-loadgen --probe-loopback [--mb N]\n"
-      "Prints one JSON line with the figures.");
+      "Prints a human line, then one JSON line with the figures (always the last line).");
 }
 
 }  // namespace
@@ -240,6 +241,8 @@ int main(int argc, char** argv) {
         o.label = next();
       else if (a == "--consume-timeout")
         o.consume_timeout_s = std::stoi(next());
+      else if (a == "--fetch-wait-ms")
+        o.fetch_wait_ms = next();
       else if (a == "--delete-after")
         o.delete_after = true;
       else if (a == "--probe-disk")
@@ -259,12 +262,17 @@ int main(int argc, char** argv) {
   }
   if (!probe_disk.empty()) {
     auto p = kb::bench::probe_disk(probe_disk, probe_mb);
-    std::printf("{\"probe\":\"disk\",\"write_mb_s\":%.1f,\"read_mb_s\":%.1f}\n", p.write_mb_s,
-                p.read_mb_s);
+    if (p.write_mb_s <= 0) die("disk probe: could not write " + probe_disk);
+    std::printf("disk probe (%ld MB in %s): write + fdatasync %.0f MB/s, read %.0f MB/s\n",
+                probe_mb, probe_disk.c_str(), p.write_mb_s, p.read_mb_s);
+    std::printf("{\"probe\":\"disk\",\"mb\":%ld,\"write_mb_s\":%.1f,\"read_mb_s\":%.1f}\n",
+                probe_mb, p.write_mb_s, p.read_mb_s);
     return 0;
   }
   if (probe_loopback) {
-    std::printf("{\"probe\":\"loopback\",\"mb_s\":%.1f}\n", kb::bench::probe_loopback(probe_mb));
+    double mb_s = kb::bench::probe_loopback(probe_mb);
+    std::printf("loopback probe (%ld MB over 127.0.0.1 TCP): %.0f MB/s\n", probe_mb, mb_s);
+    std::printf("{\"probe\":\"loopback\",\"mb\":%ld,\"mb_s\":%.1f}\n", probe_mb, mb_s);
     return 0;
   }
   if (o.bootstrap.empty() == (o.mock_brokers == 0))
@@ -290,19 +298,31 @@ int main(int argc, char** argv) {
   Result r = produce(o, bootstrap);
   consume(o, bootstrap, &r);
   if (!mock && o.delete_after) delete_topic(o, bootstrap);
+  const bool on_mock = mock != nullptr;
   if (mock) {
     rd_kafka_mock_cluster_destroy(mock);
     rd_kafka_destroy(mock_handle);
   }
   double mb = static_cast<double>(o.records) * o.size / (1024.0 * 1024.0);
+  double consumed_mb = static_cast<double>(r.consumed) * o.size / (1024.0 * 1024.0);
+  double produce_rps = r.produced / r.produce_seconds, produce_mb_s = mb / r.produce_seconds;
+  double consume_rps = r.consumed / r.consume_seconds;
+  double consume_mb_s = consumed_mb / r.consume_seconds;
+  // A human line first; the JSON line is always the last line of the output.
   std::printf(
-      "{\"label\":\"%s\",\"records\":%ld,\"size\":%d,\"acks\":\"%s\",\"partitions\":%d,"
+      "%s: %ld x %d B, acks=%s, %d partition(s): produce %.0f records/s %.1f MB/s "
+      "(p50 %.1f ms, p99 %.1f ms); consume %ld records %.0f records/s %.1f MB/s\n",
+      o.label.c_str(), o.records, o.size, o.acks.c_str(), o.partitions, produce_rps, produce_mb_s,
+      r.p50, r.p99, r.consumed, consume_rps, consume_mb_s);
+  std::printf(
+      "{\"label\":\"%s\",\"target\":\"%s\",\"librdkafka\":\"%s\",\"records\":%ld,"
+      "\"size\":%d,\"acks\":\"%s\",\"partitions\":%d,"
       "\"produce_records_s\":%.0f,\"produce_mb_s\":%.1f,\"produce_p50_ms\":%.2f,"
       "\"produce_p99_ms\":%.2f,\"consumed\":%ld,\"consume_records_s\":%.0f,\"consume_mb_s\":%.1f,"
       "\"mb\":%.1f}\n",
-      o.label.c_str(), o.records, o.size, o.acks.c_str(), o.partitions,
-      r.produced / r.produce_seconds, mb / r.produce_seconds, r.p50, r.p99, r.consumed,
-      r.consumed / r.consume_seconds, mb / r.consume_seconds, mb);
+      o.label.c_str(), on_mock ? "mock" : "broker", rd_kafka_version_str(), o.records, o.size,
+      o.acks.c_str(), o.partitions, produce_rps, produce_mb_s, r.p50, r.p99, r.consumed,
+      consume_rps, consume_mb_s, mb);
   // The mock cluster's fetch path is not built for throughput (it may not drain within the
   // timeout); only our broker must give back everything.
   if (o.mock_brokers == 0 && r.consumed != r.produced)

@@ -30,12 +30,20 @@ DiskProbe probe_disk(const char* dir, long megabytes) {
   if (fd < 0) return result;
   auto start = Clock::now();
   for (long i = 0; i < megabytes; ++i) {
-    if (::write(fd, buf.data(), buf.size()) != static_cast<ssize_t>(buf.size())) break;
+    if (::write(fd, buf.data(), buf.size()) != static_cast<ssize_t>(buf.size())) {
+      ::close(fd);
+      ::unlink(path.c_str());
+      return result;  // zeros: the caller reports the failure
+    }
   }
   ::fdatasync(fd);
   result.write_mb_s = megabytes / seconds_since(start);
+  // The pages are clean after fdatasync; dropping them makes the read come from the device
+  // rather than the page cache (where the file system honours the advice).
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
   ::close(fd);
   fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return result;
   start = Clock::now();
   while (::read(fd, buf.data(), buf.size()) > 0) {
   }

@@ -5,9 +5,10 @@
 
 namespace kb::bench {
 
+// Zeros when the file could not be written.
 struct DiskProbe {
   double write_mb_s = 0;  // sequential write + fdatasync
-  double read_mb_s = 0;   // sequential read (mostly page cache: what a consumer sees)
+  double read_mb_s = 0;   // sequential read after dropping the file's pages (cold)
 };
 
 DiskProbe probe_disk(const char* dir, long megabytes);
