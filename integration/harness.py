@@ -584,6 +584,25 @@ class ClusterTestCase(unittest.TestCase):
         self.fail("topic %s not ready with %s partitions within %ss (last: %s)" % (
             name, partitions, timeout, last))
 
+    def kafka_python_read(self, topic, count, timeout=60, **consumer_config):
+        """Reads partition 0 of `topic` from the beginning with kafka-python (assign, no group)
+        until `count` records arrived or `timeout` passed; returns them in offset order."""
+        from kafka import KafkaConsumer, TopicPartition
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
+                                 enable_auto_commit=False, **consumer_config)
+        try:
+            tp = TopicPartition(topic, 0)
+            consumer.assign([tp])
+            consumer.seek_to_beginning(tp)
+            got = []
+            deadline = time.time() + timeout
+            while len(got) < count and time.time() < deadline:
+                for recs in consumer.poll(timeout_ms=500).values():
+                    got.extend(recs)
+            return got
+        finally:
+            consumer.close()
+
     def consume_all(self, topic, partitions, expected_count=None, timeout=60):
         """Reads partitions from the beginning (assign, no group commits) up to each partition's
         high watermark; returns a list of messages in (partition, offset) order."""

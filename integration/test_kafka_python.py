@@ -2,9 +2,7 @@
 """kafka-python 2.0.2: KafkaProducer with acks=1 and acks='all'; KafkaConsumer with assign() and
 seek_to_beginning() (no group)."""
 
-import time
-
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer
 
 import harness
 
@@ -28,19 +26,7 @@ class KafkaPythonTest(harness.ClusterTestCase):
         self.assertEqual(list(range(len(values))), [m.offset for m in metas])
         self.assertTrue(all(m.partition == 0 and m.topic == topic for m in metas))
 
-        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
-                                 enable_auto_commit=False, consumer_timeout_ms=2000)
-        try:
-            tp = TopicPartition(topic, 0)
-            consumer.assign([tp])
-            consumer.seek_to_beginning(tp)
-            got = []
-            deadline = time.time() + 60
-            while len(got) < len(values) and time.time() < deadline:
-                for recs in consumer.poll(timeout_ms=1000).values():
-                    got.extend(recs)
-        finally:
-            consumer.close()
+        got = self.kafka_python_read(topic, len(values))
         self.assertEqual(values, [r.value for r in got])
         self.assertEqual(list(range(len(values))), [r.offset for r in got])
         self.assertEqual([b"key-%d" % i for i in range(len(values))], [r.key for r in got])

@@ -3,9 +3,7 @@
 MessageSet v0/v1 (Produce v1/v2, plain and gzip) which the broker up-converts to RecordBatch v2,
 and fetches with Fetch v1/v2, which the broker answers down-converted to magic 0/1."""
 
-import time
-
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaProducer
 
 import harness
 
@@ -29,19 +27,7 @@ class LegacyClientTest(harness.ClusterTestCase):
             producer.close(10)
         self.assertEqual(list(range(len(values))), offsets)
 
-        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, api_version=api_version,
-                                 group_id=None, enable_auto_commit=False)
-        try:
-            tp = TopicPartition(topic, 0)
-            consumer.assign([tp])
-            consumer.seek_to_beginning(tp)
-            got = []
-            deadline = time.time() + 30
-            while len(got) < len(values) and time.time() < deadline:
-                for recs in consumer.poll(timeout_ms=500).values():
-                    got.extend(recs)
-        finally:
-            consumer.close()
+        got = self.kafka_python_read(topic, len(values), timeout=30, api_version=api_version)
         self.assertEqual([(i, b"k%d" % i, v) for i, v in enumerate(values)],
                          [(m.offset, m.key, m.value) for m in got])
 
