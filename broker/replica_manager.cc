@@ -1,5 +1,6 @@
 #include "broker/replica_manager.h"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 
@@ -54,6 +55,46 @@ void ReplicaManager::become_leader(const TopicPartition& tp, LeaderEpoch epoch,
   log::state_change("Broker became leader of " + tp.to_string() + " with leader epoch " +
                     std::to_string(epoch.value()) + ", log end offset " +
                     std::to_string(log->log_end_offset().value()));
+}
+
+// Interim (until followers replicate): leaders as before; a follower only keeps its log.
+std::map<TopicPartition, ErrorCode> ReplicaManager::apply_leader_and_isr(
+    BrokerId local_broker, const std::vector<PartitionRole>& partitions,
+    const std::map<BrokerId, LeaderEndpoint>& /*leaders*/, const LogConfigLookup& log_config) {
+  std::map<TopicPartition, ErrorCode> out;
+  for (const auto& role : partitions) {
+    bool hosted = std::find(role.replicas.begin(), role.replicas.end(), local_broker) !=
+                  role.replicas.end();
+    if (!hosted) {
+      out[role.tp] = ErrorCode::kUnknownTopicOrPartition;
+      continue;
+    }
+    auto existing = get(role.tp);
+    if (existing && existing->leader_epoch() >= role.leader_epoch) {
+      out[role.tp] = ErrorCode::kStaleControllerEpoch;
+      continue;
+    }
+    std::vector<int32_t> isr;
+    for (auto b : role.isr) isr.push_back(b.value());
+    if (role.leader == local_broker) {
+      become_leader(role.tp, role.leader_epoch, isr, log_config(role.tp.topic));
+    } else {
+      stop_replica(role.tp, false);
+      logs_.get_or_create_log(role.tp, log_config(role.tp.topic));
+    }
+    out[role.tp] = ErrorCode::kNone;
+  }
+  return out;
+}
+
+std::map<TopicPartition, ErrorCode> ReplicaManager::stop_replicas(
+    const std::vector<TopicPartition>& partitions, bool delete_partitions) {
+  std::map<TopicPartition, ErrorCode> out;
+  for (const auto& tp : partitions) {
+    stop_replica(tp, delete_partitions);
+    out[tp] = ErrorCode::kNone;
+  }
+  return out;
 }
 
 void ReplicaManager::stop_replica(const TopicPartition& tp, bool delete_data) {

@@ -5,7 +5,10 @@
 //
 // Thread safety: the partition map is guarded by a shared mutex (lookups from network threads,
 // changes from the metadata sync thread). Each Partition's log is internally synchronised.
+#include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <shared_mutex>
 #include <span>
 #include <unordered_map>
@@ -43,6 +46,27 @@ class Partition {
   std::atomic<size_t> isr_size_;
 };
 
+// One partition of a LeaderAndIsr request, as the broker applies it.
+struct PartitionRole {
+  TopicPartition tp;
+  ControllerEpoch controller_epoch{0};
+  BrokerId leader{-1};
+  LeaderEpoch leader_epoch{0};
+  std::vector<BrokerId> isr;
+  ZkVersion zk_version{0};
+  std::vector<BrokerId> replicas;
+  bool is_new = false;
+};
+
+// Where a follower fetches from: the leader's inter-broker endpoint (LeaderAndIsr live_leaders).
+struct LeaderEndpoint {
+  BrokerId id{-1};
+  std::string host;
+  int32_t port = 0;
+};
+
+using LogConfigLookup = std::function<storage::LogConfig(const std::string& topic)>;
+
 struct AppendOutcome {
   ErrorCode error = ErrorCode::kNone;
   int64_t base_offset = -1;
@@ -57,6 +81,20 @@ class ReplicaManager {
 
   std::shared_ptr<Partition> get(const TopicPartition& tp) const;
   std::vector<TopicPartition> partitions() const;
+
+  // Applies the partitions of one LeaderAndIsr request whose controller epoch the handler has
+  // already checked. Per partition: kNone; kStaleControllerEpoch when the request's leader epoch
+  // is not newer than the one this broker has (the partition is left alone, as Kafka does);
+  // kUnknownTopicOrPartition when this broker is not among the replicas. Leaders are made
+  // first, then followers (which start fetching from `leaders`). Blocking (creates logs,
+  // truncates): call it off the network threads.
+  std::map<TopicPartition, ErrorCode> apply_leader_and_isr(
+      BrokerId local_broker, const std::vector<PartitionRole>& partitions,
+      const std::map<BrokerId, LeaderEndpoint>& leaders, const LogConfigLookup& log_config);
+  // StopReplica: stops fetching and serving each partition; deletes its log when asked.
+  // Per-partition error (kNone normally). Blocking.
+  std::map<TopicPartition, ErrorCode> stop_replicas(const std::vector<TopicPartition>& partitions,
+                                                    bool delete_partitions);
 
   // Makes this broker the leader of `tp` (creating its log when missing).
   void become_leader(const TopicPartition& tp, LeaderEpoch epoch, std::vector<int32_t> isr,
