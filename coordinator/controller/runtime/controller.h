@@ -19,6 +19,7 @@
 
 #include "common/types.h"
 #include "coordinator/controller/channel.h"
+#include "coordinator/controller/channel/request_encoding.h"
 #include "coordinator/controller/controller_context.h"
 #include "coordinator/controller/decisions.h"
 
@@ -27,13 +28,6 @@ class KafkaZk;
 }
 
 namespace kb::coordinator::controller {
-
-// Inter-broker request versions, chosen from inter.broker.protocol.version (2.4 -> the maxima).
-struct InterBrokerVersions {
-  int16_t leader_and_isr = 4;
-  int16_t update_metadata = 6;
-  int16_t stop_replica = 2;
-};
 
 struct ControllerOptions {
   BrokerId broker_id{-1};
