@@ -13,11 +13,15 @@
 namespace kb::coordinator {
 class KafkaZk;
 }
+namespace kb::coordinator::controller {
+class Controller;
+}
 
 namespace kb::broker {
 
 class TopicAdmin;
 class MetadataSync;
+class TopicConfigCache;
 
 class BrokerServices {
  public:
@@ -30,6 +34,17 @@ class BrokerServices {
   TopicAdmin* topic_admin = nullptr;
   MetadataSync* metadata_sync = nullptr;
   std::atomic<bool> is_controller{false};
+  coordinator::KafkaZk* zk = nullptr;
+  // This broker's controller (active only while it holds /controller).
+  coordinator::controller::Controller* controller = nullptr;
+  // Per-topic config overrides (/config/topics/T), kept current by /config/changes.
+  TopicConfigCache* topic_configs = nullptr;
+  // czxid of this broker's current /brokers/ids/N: controller requests carrying an older one
+  // are refused with STALE_BROKER_EPOCH.
+  std::atomic<int64_t> broker_epoch{-1};
+  // Highest controller epoch seen in a controller request; older ones get
+  // STALE_CONTROLLER_EPOCH.
+  std::atomic<int32_t> controller_epoch{0};
 };
 
 }  // namespace kb::broker
