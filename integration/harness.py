@@ -276,6 +276,80 @@ class ZooKeeper:
         return tail(os.path.join(self.data_dir, "zookeeper.log"), lines)
 
 
+class ZooKeeperEnsemble:
+    """A ZooKeeper ensemble of `size` members on loopback, one data dir each. `connect` lists every
+    member, so brokers fail over between them."""
+
+    def __init__(self, base_dir, size=3):
+        self.base_dir = base_dir
+        self.size = size
+        self.members = {}  # myid -> (data_dir, client_port)
+        self.pids = {}
+        self.connect = None
+
+    def start(self):
+        ports = [free_port() for _ in range(3 * self.size)]
+        servers = ",".join("%d=127.0.0.1:%d:%d" % (i + 1, ports[self.size + 2 * i],
+                                                   ports[self.size + 2 * i + 1])
+                           for i in range(self.size))
+        self._servers = servers
+        for i in range(self.size):
+            self.members[i + 1] = (os.path.join(self.base_dir, "zookeeper-%d" % (i + 1)), ports[i])
+        with _registry_lock:
+            _cleanup_callbacks.append(self.stop)
+        procs = {myid: self._launch(myid) for myid in self.members}
+        for myid, proc in procs.items():
+            out, err = proc.communicate(timeout=120)
+            self._record_pid(myid)
+            if proc.returncode != 0:
+                raise RuntimeError("ensemble member %d failed: %s" % (myid, err.strip()))
+        self.connect = ",".join("127.0.0.1:%d" % port for _, port in self.members.values())
+        log("zookeeper ensemble at %s" % self.connect)
+        return self.connect
+
+    def _launch(self, myid):
+        data_dir, port = self.members[myid]
+        os.makedirs(data_dir, exist_ok=True)
+        return subprocess.Popen([ZK_SCRIPT, "start-member", data_dir, str(myid), str(port),
+                                 self._servers], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+
+    def _record_pid(self, myid):
+        pid_file = os.path.join(self.members[myid][0], "zookeeper.pid")
+        if os.path.exists(pid_file):
+            with open(pid_file) as f:
+                self.pids[myid] = int(f.read().strip())
+            _register(self.pids[myid], "zookeeper member %d" % myid)
+
+    def kill_member(self, myid):
+        pid = self.pids.pop(myid, None)
+        if pid is not None:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            _unregister(pid)
+        subprocess.run([ZK_SCRIPT, "stop", self.members[myid][0]], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=60)
+        log("zookeeper member %d killed" % myid)
+
+    def start_member(self, myid):
+        proc = self._launch(myid)
+        proc.communicate(timeout=120)
+        self._record_pid(myid)
+
+    def stop(self):
+        with _registry_lock:
+            if self.stop in _cleanup_callbacks:
+                _cleanup_callbacks.remove(self.stop)
+        for myid in list(self.members):
+            self.kill_member(myid)
+
+    def log_tail(self, lines=40):
+        return "\n".join("-- member %d\n%s" % (myid, tail(os.path.join(d, "zookeeper.log"), lines))
+                         for myid, (d, _) in self.members.items())
+
+
 def tail(path, lines):
     try:
         with open(path, "rb") as f:
@@ -395,14 +469,16 @@ class Cluster:
 
     instances = []
 
-    def __init__(self, name, num_brokers=1, overrides=None, broker_overrides=None):
+    def __init__(self, name, num_brokers=1, overrides=None, broker_overrides=None, zk_nodes=1):
         if not os.access(BROKER_BIN, os.X_OK):
             raise RuntimeError("broker binary %s not found (build it first: scripts/build)"
                                % BROKER_BIN)
         base = os.path.join(BUILD_DIR, "integration-work")
         os.makedirs(base, exist_ok=True)
         self.work_dir = tempfile.mkdtemp(prefix="%s-" % name, dir=base)
-        self.zk = ZooKeeper(os.path.join(self.work_dir, "zookeeper"))
+        self.zk = (ZooKeeper(os.path.join(self.work_dir, "zookeeper")) if zk_nodes == 1 else
+                   ZooKeeperEnsemble(self.work_dir, zk_nodes))
+        self._kazoo = None
         self.overrides = dict(overrides or {})
         self.broker_overrides = broker_overrides or {}
         self.num_brokers = num_brokers
@@ -489,7 +565,48 @@ class Cluster:
         sys.stderr.write("\n".join(out) + "\n")
         sys.stderr.flush()
 
+    def zk_client(self):
+        """A kazoo client on the cluster's ZooKeeper (read what the controller wrote, or write
+        znodes directly as Kafka's --zookeeper tools do)."""
+        if self._kazoo is None:
+            from kazoo.client import KazooClient
+            import logging
+            logging.getLogger("kazoo").setLevel(logging.ERROR)
+            self._kazoo = KazooClient(hosts=self.zk.connect, timeout=15)
+            self._kazoo.start(timeout=30)
+        return self._kazoo
+
+    def zk_json(self, path):
+        """The JSON content of a znode, or None when it does not exist."""
+        import json
+        zk = self.zk_client()
+        if not zk.exists(path):
+            return None
+        data, _ = zk.get(path)
+        return json.loads(data.decode()) if data else None
+
+    def controller_id(self):
+        c = self.zk_json("/controller")
+        return None if c is None else c["brokerid"]
+
+    def controller_epoch(self):
+        data, _ = self.zk_client().get("/controller_epoch")
+        return int(data.decode())
+
+    def partition_state(self, topic, partition):
+        return self.zk_json("/brokers/topics/%s/partitions/%d/state" % (topic, partition))
+
+    def running_brokers(self):
+        return [b for b in self.brokers if b.is_running()]
+
     def shutdown(self):
+        if self._kazoo is not None:
+            try:
+                self._kazoo.stop()
+                self._kazoo.close()
+            except Exception:  # noqa: BLE001
+                pass
+            self._kazoo = None
         for b in self.brokers:
             try:
                 b.stop(timeout=20)
@@ -507,16 +624,37 @@ class Cluster:
             shutil.rmtree(self.work_dir, ignore_errors=True)
 
 
+def wait_until(predicate, timeout, what, interval=0.2):
+    """Polls `predicate` until it returns a truthy value (returned) or raises AssertionError
+    naming `what` and the last value after `timeout` seconds."""
+    deadline = time.time() + timeout
+    last = None
+    while True:
+        try:
+            last = predicate()
+        except Exception as e:  # noqa: BLE001 - e.g. a broker still starting
+            last = e
+        else:
+            if last:
+                return last
+        if time.time() > deadline:
+            raise AssertionError("timed out after %ss waiting for %s (last: %r)" % (
+                timeout, what, last))
+        time.sleep(interval)
+
+
 class ClusterTestCase(unittest.TestCase):
-    """Base class: one cluster per test class. Subclasses set NUM_BROKERS / OVERRIDES."""
+    """Base class: one cluster per test class. Subclasses set NUM_BROKERS / OVERRIDES /
+    ZK_NODES."""
 
     NUM_BROKERS = 1
     OVERRIDES = {}
+    ZK_NODES = 1
     cluster = None
 
     @classmethod
     def setUpClass(cls):
-        cls.cluster = Cluster(cls.__name__, cls.NUM_BROKERS, cls.OVERRIDES)
+        cls.cluster = Cluster(cls.__name__, cls.NUM_BROKERS, cls.OVERRIDES, zk_nodes=cls.ZK_NODES)
         try:
             cls.cluster.start()
         except BaseException:
@@ -583,6 +721,40 @@ class ClusterTestCase(unittest.TestCase):
             time.sleep(0.3)
         self.fail("topic %s not ready with %s partitions within %ss (last: %s)" % (
             name, partitions, timeout, last))
+
+    def produce_acked(self, topic, values, partition=None, acks="all", timeout=60):
+        """Produces `values` with confluent-kafka; returns {(partition, offset): value} of the
+        acknowledged ones and the list of delivery errors."""
+        from confluent_kafka import Producer
+        acked, failed = {}, []
+
+        def on_delivery(err, msg):
+            if err is None:
+                acked[(msg.partition(), msg.offset())] = msg.value()
+            else:
+                failed.append(err)
+
+        p = Producer({"bootstrap.servers": self.bootstrap, "acks": acks, "linger.ms": 5,
+                      "message.timeout.ms": int(timeout * 1000), "log_level": 0})
+        for v in values:
+            if partition is None:
+                p.produce(topic, v, on_delivery=on_delivery)
+            else:
+                p.produce(topic, v, partition=partition, on_delivery=on_delivery)
+            p.poll(0)
+        p.flush(timeout + 10)
+        return acked, failed
+
+    def metadata_partitions(self, topic, via=None):
+        """{partition: (leader, replicas, isrs)} as one broker (default: any) reports it."""
+        from confluent_kafka.admin import AdminClient
+        admin = AdminClient({"bootstrap.servers": via.address if via else self.bootstrap,
+                             "log_level": 0})
+        md = admin.list_topics(topic=topic, timeout=10)
+        t = md.topics.get(topic)
+        if t is None or t.error is not None:
+            return {}
+        return {p: (v.leader, list(v.replicas), list(v.isrs)) for p, v in t.partitions.items()}
 
     def kafka_python_read(self, topic, count, timeout=60, **consumer_config):
         """Reads partition 0 of `topic` from the beginning with kafka-python (assign, no group)
