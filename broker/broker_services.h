@@ -20,7 +20,6 @@ class Controller;
 namespace kb::broker {
 
 class TopicAdmin;
-class MetadataSync;
 class TopicConfigCache;
 
 class BrokerServices {
@@ -32,8 +31,6 @@ class BrokerServices {
   ReplicaManager* replicas = nullptr;
   Purgatory* fetch_purgatory = nullptr;
   TopicAdmin* topic_admin = nullptr;
-  MetadataSync* metadata_sync = nullptr;
-  std::atomic<bool> is_controller{false};
   coordinator::KafkaZk* zk = nullptr;
   // This broker's controller (active only while it holds /controller).
   coordinator::controller::Controller* controller = nullptr;

@@ -6,14 +6,17 @@
 #include <stdexcept>
 
 #include "broker/broker_services.h"
-#include "broker/metadata_sync.h"
+#include "broker/controlled_shutdown_client.h"
 #include "broker/network/socket_server.h"
 #include "broker/request_dispatcher.h"
 #include "broker/storage/log_manager.h"
 #include "broker/topic_admin.h"
+#include "broker/topic_config_cache.h"
 #include "common/config/broker_config.h"
 #include "common/config/config.h"
 #include "common/logging.h"
+#include "coordinator/controller/channel/channel_manager.h"
+#include "coordinator/controller/runtime/controller.h"
 #include "coordinator/kafka_zk.h"
 #include "coordinator/zk_client.h"
 
@@ -68,9 +71,11 @@ struct KafkaServer::Impl {
   std::unique_ptr<ReplicaManager> replicas;
   std::unique_ptr<coordinator::ZkClient> zk_client;
   std::unique_ptr<coordinator::KafkaZk> zk;
+  std::unique_ptr<TopicConfigCache> topic_configs;
+  std::unique_ptr<coordinator::controller::ControllerChannelManager> controller_channel;
+  std::unique_ptr<coordinator::controller::Controller> controller;
   std::unique_ptr<TaskThread> admin_thread;
   std::unique_ptr<TopicAdmin> topic_admin;
-  std::unique_ptr<MetadataSync> metadata_sync;
   std::unique_ptr<RequestDispatcher> dispatcher;
   std::unique_ptr<network::SocketServer> socket_server;
   coordinator::BrokerInfo registration;
@@ -79,16 +84,18 @@ struct KafkaServer::Impl {
   bool stopped = false;
 
   // After the ZooKeeper session expired (a long pause, a partition from ZooKeeper), its
-  // ephemeral nodes are gone: open a new session, register again (a new broker epoch), and let
-  // the metadata sync re-arm its watches and rejoin the controller election. Runs on the admin
-  // thread; retries every second until it succeeds or the broker stops.
+  // ephemeral nodes are gone: open a new session, register again (a new broker epoch), re-read
+  // topic configs and rejoin the controller election. Runs on the admin thread; retries every
+  // second until it succeeds or the broker stops.
   void recover_session() {
     try {
       zk_client->reconnect();
       auto epoch = zk->register_broker(registration, session_timeout_ms);
+      services.broker_epoch = epoch.value();
       KB_LOG_INFO("server") << "Re-registered broker " << registration.id.value()
                             << " after ZooKeeper session expiry, broker epoch " << epoch.value();
-      metadata_sync->request_sync();
+      topic_configs->on_new_session();
+      controller->on_new_session();
     } catch (const std::exception& e) {
       KB_LOG_WARN("server") << "Recovering the ZooKeeper session failed (" << e.what()
                             << "); retrying in 1 s";
@@ -110,6 +117,34 @@ KafkaServer::~KafkaServer() {
 }
 
 namespace {
+
+// The controller's settings from the broker config. The inter-broker listener is
+// inter.broker.listener.name, else the listener named like security.inter.broker.protocol, else
+// the first listener.
+coordinator::controller::ControllerOptions controller_options(const config::ConfigValues& cfg,
+                                                              int32_t broker_id,
+                                                              const std::vector<Listener>& listeners) {
+  coordinator::controller::ControllerOptions o;
+  o.broker_id = BrokerId(broker_id);
+  o.settings.unclean_leader_election_default = cfg.get_bool("unclean.leader.election.enable");
+  o.settings.delete_topic_enable = cfg.get_bool("delete.topic.enable");
+  o.settings.leader_imbalance_per_broker_percentage =
+      cfg.get_int("leader.imbalance.per.broker.percentage");
+  o.auto_leader_rebalance_enable = cfg.get_bool("auto.leader.rebalance.enable");
+  o.leader_imbalance_check_interval =
+      std::chrono::seconds(cfg.get_long("leader.imbalance.check.interval.seconds"));
+  if (!cfg.is_null("inter.broker.listener.name")) {
+    o.inter_broker_listener_name = cfg.get_string("inter.broker.listener.name");
+  } else {
+    std::string protocol = cfg.get_string("security.inter.broker.protocol");
+    o.inter_broker_listener_name = listeners.front().name;
+    for (const auto& l : listeners)
+      if (l.name == protocol) o.inter_broker_listener_name = l.name;
+  }
+  o.versions =
+      coordinator::controller::inter_broker_versions(cfg.get_string("inter.broker.protocol.version"));
+  return o;
+}
 
 std::string local_hostname() {
   char buf[256] = {0};
@@ -145,7 +180,7 @@ void KafkaServer::start() {
   // 2. Logs: meta.properties must agree with ZooKeeper and the configured id.
   storage::LogManagerOptions log_options;
   log_options.log_dirs = config::effective_log_dirs(cfg);
-  log_options.defaults = make_log_config(cfg, {});
+  log_options.defaults = resolve_topic_config(cfg, {}).log_config;
   log_options.retention_check_interval_ms = cfg.get_long("log.retention.check.interval.ms");
   log_options.flush_scheduler_interval_ms = cfg.get_long("log.flush.scheduler.interval.ms");
   log_options.flush_offset_checkpoint_interval_ms =
@@ -173,7 +208,16 @@ void KafkaServer::start() {
   // 3. Services and the socket server (bound before registration, as Kafka does, so the
   //    registered port is the real one).
   m.fetch_purgatory = std::make_unique<Purgatory>();
-  m.replicas = std::make_unique<ReplicaManager>(*m.logs, *m.fetch_purgatory);
+  m.replicas =
+      std::make_unique<ReplicaManager>(*m.logs, *m.fetch_purgatory, BrokerId(broker_id));
+  m.topic_configs = std::make_unique<TopicConfigCache>(cfg, *m.zk);
+  m.topic_configs->set_change_listener(apply_topic_config_changes(*m.replicas, m.metadata));
+  m.topic_configs->start();
+  m.controller_channel = std::make_unique<coordinator::controller::ControllerChannelManager>(
+      BrokerId(broker_id), std::chrono::milliseconds(cfg.get_int("controller.socket.timeout.ms")),
+      std::chrono::milliseconds(100));
+  m.controller = std::make_unique<coordinator::controller::Controller>(
+      *m.zk, *m.controller_channel, controller_options(cfg, broker_id, listeners));
   m.admin_thread = std::make_unique<TaskThread>("admin");
   m.services.config = &cfg;
   m.services.broker_id = broker_id;
@@ -181,10 +225,11 @@ void KafkaServer::start() {
   m.services.metadata = &m.metadata;
   m.services.replicas = m.replicas.get();
   m.services.fetch_purgatory = m.fetch_purgatory.get();
+  m.services.zk = m.zk.get();
+  m.services.topic_configs = m.topic_configs.get();
+  m.services.controller = m.controller.get();
   m.topic_admin = std::make_unique<TopicAdmin>(m.services, *m.zk, *m.admin_thread);
   m.services.topic_admin = m.topic_admin.get();
-  m.metadata_sync = std::make_unique<MetadataSync>(m.services, *m.zk);
-  m.services.metadata_sync = m.metadata_sync.get();
 
   network::ServerOptions net;
   for (const auto& l : listeners) net.listeners.push_back({l.name, l.host, l.port});
@@ -209,12 +254,17 @@ void KafkaServer::start() {
     info.endpoints.push_back({l.name, l.host, l.port, l.name});
   }
   if (!cfg.is_null("broker.rack")) info.rack = cfg.get_string("broker.rack");
+  // Replication runs before the broker is visible: the controller's first LeaderAndIsr can
+  // follow the registration at once.
+  m.replicas->start(ReplicationSettings::from_config(cfg), IsrStore::from_kafka_zk(*m.zk));
   auto epoch = m.zk->register_broker(info, session_timeout);
+  m.services.broker_epoch = epoch.value();
   m.registration = info;
   m.session_timeout_ms = session_timeout;
   coordinator::SessionListener on_session;
   on_session.on_expired = [&m] {
     KB_LOG_WARN("server") << "ZooKeeper session expired";
+    m.controller->on_session_expired();
     m.admin_thread->post([&m] { m.recover_session(); });
   };
   m.zk_client->add_session_listener(std::move(on_session));
@@ -222,8 +272,9 @@ void KafkaServer::start() {
                         << broker_id << " with broker epoch " << epoch.value();
   m.logs->write_meta_properties(broker_id, cluster_id);
 
-  // 5. Metadata (and, for now, the one-broker controller duties), then background tasks.
-  m.metadata_sync->start();
+  // 5. The controller election (every broker takes part), then background tasks. Metadata
+  //    arrives from the controller (UpdateMetadata).
+  m.controller->startup();
   m.logs->start();
   m.started = true;
   KB_LOG_INFO("server") << "[KafkaServer id=" << broker_id << "] started";
@@ -234,8 +285,24 @@ void KafkaServer::shutdown() {
   if (m.stopped) return;
   m.stopped = true;
   KB_LOG_INFO("server") << "[KafkaServer id=" << m.services.broker_id << "] shutting down";
+  // Controlled shutdown first, while this broker still serves: the controller moves leadership
+  // away and sends it LeaderAndIsr / StopReplica meanwhile.
+  if (m.started && m.zk) {
+    try {
+      ControlledShutdownClient::over_zookeeper(
+          BrokerId(m.services.broker_id),
+          [&m] { return BrokerEpoch(m.services.broker_epoch.load()); },
+          controlled_shutdown_settings(m.config), *m.zk)
+          .run();
+    } catch (const std::exception& e) {
+      KB_LOG_WARN("server") << "Controlled shutdown failed: " << e.what();
+    }
+  }
   if (m.socket_server) m.socket_server->stop();
-  if (m.metadata_sync) m.metadata_sync->stop();
+  if (m.topic_configs) m.topic_configs->stop();
+  if (m.controller) m.controller->shutdown();
+  if (m.controller_channel) m.controller_channel->shutdown();
+  if (m.replicas) m.replicas->shutdown();
   if (m.admin_thread) m.admin_thread->stop();
   if (m.fetch_purgatory) m.fetch_purgatory->stop();
   if (m.logs && m.started) m.logs->shutdown();

@@ -2,10 +2,12 @@
 // What this broker knows of the cluster: live brokers, the controller, and every partition's
 // leader, epoch, replicas and ISR. Metadata requests are answered from it.
 //
-// Thread safety: readers take an immutable snapshot (a shared_ptr copy under a short lock); the
-// single writer (the metadata sync thread) publishes a new snapshot. No reader ever blocks on
-// ZooKeeper.
+// Thread safety: readers take an immutable snapshot (a shared_ptr copy under a short lock).
+// Writers either publish a whole snapshot or derive the next one from the current with update(),
+// which serialises writers (UpdateMetadata and topic config changes may come from different
+// threads) without making readers wait for the derivation. No reader ever blocks on ZooKeeper.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,11 +17,22 @@
 
 namespace kb::broker {
 
+// One listener of a broker, as UpdateMetadata lists them.
+struct ListenerEndpoint {
+  std::string listener;  // "PLAINTEXT", "INTERNAL", ...
+  std::string host;
+  int32_t port = 0;
+  int16_t security_protocol = 0;  // 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL
+  bool operator==(const ListenerEndpoint&) const = default;
+};
+
 struct BrokerEndpoint {
   int32_t id = -1;
+  // The endpoint Metadata responses advertise (the client listener's).
   std::string host;
   int32_t port = 0;
   std::optional<std::string> rack;
+  std::vector<ListenerEndpoint> endpoints;  // every listener; empty when unknown
 };
 
 struct PartitionInfo {
@@ -66,11 +79,21 @@ class MetadataCache {
     return snapshot_;
   }
   void publish(std::shared_ptr<const MetadataSnapshot> next) {
+    std::lock_guard writer(writer_mutex_);
+    std::lock_guard lock(mutex_);
+    snapshot_ = std::move(next);
+  }
+  // Publishes derive(current snapshot). Writers are serialised so no update is lost; readers
+  // keep seeing the previous snapshot until the new one is published.
+  void update(const std::function<MetadataSnapshot(const MetadataSnapshot&)>& derive) {
+    std::lock_guard writer(writer_mutex_);
+    auto next = std::make_shared<const MetadataSnapshot>(derive(*snapshot()));
     std::lock_guard lock(mutex_);
     snapshot_ = std::move(next);
   }
 
  private:
+  std::mutex writer_mutex_;
   mutable std::mutex mutex_;
   std::shared_ptr<const MetadataSnapshot> snapshot_;
 };

@@ -6,7 +6,6 @@
 #include <set>
 
 #include "broker/broker_services.h"
-#include "broker/metadata_sync.h"
 #include "broker/task_thread.h"
 #include "common/config/topic_config.h"
 #include "common/logging.h"
@@ -179,7 +178,6 @@ void TopicAdmin::create_topics(std::vector<NewTopic> topics, int32_t timeout_ms,
         (*results)[i] = {ErrorCode::kUnknownServerError, std::string(e.what())};
       }
     }
-    services_.metadata_sync->request_sync();
     if (timeout_ms <= 0 || created.empty()) {
       done(*results);
       return;
@@ -252,7 +250,6 @@ void TopicAdmin::delete_topics(std::vector<std::string> topics, int32_t timeout_
         (*results)[i] = {ErrorCode::kUnknownServerError, std::string(e.what())};
       }
     }
-    services_.metadata_sync->request_sync();
     auto gone = [this, marked] {
       auto s = services_.metadata->snapshot();
       for (const auto& t : marked)
@@ -356,7 +353,6 @@ void TopicAdmin::create_partitions(
             }
           }
         }
-        services_.metadata_sync->request_sync();
         auto ready = [this, counts, results, validate_only] {
           if (validate_only) return true;
           auto s = services_.metadata->snapshot();
@@ -409,7 +405,6 @@ void TopicAdmin::alter_topic_configs(
         (*results)[i] = {ErrorCode::kUnknownServerError, std::string(e.what())};
       }
     }
-    services_.metadata_sync->request_sync();
     auto applied = [this, changes] {
       auto s = services_.metadata->snapshot();
       for (const auto& [topic, configs] : changes) {

@@ -538,4 +538,23 @@ ZkCode KafkaZk::delete_controller(ZkVersion epoch_zk_version) {
   return r.code;
 }
 
+// ---------------------------------------------------------------------------------------------
+// ISR changes by partition leaders (replication)
+
+void KafkaZk::propagate_isr_changes(const std::set<TopicPartition>& partitions) {
+  if (partitions.empty()) return;
+  std::vector<TopicPartition> list(partitions.begin(), partitions.end());
+  CreateResult r = zk_.create(IsrChangeNotificationSequenceZNode::create_path(),
+                              IsrChangeNotificationSequenceZNode::encode(list),
+                              CreateMode::kPersistentSequential);
+  if (r.code == ZkCode::kNoNode) {
+    // The parent is a top-level path; create it if someone removed it, then retry once.
+    zk_.create_recursive(IsrChangeNotificationZNode::path());
+    r = zk_.create(IsrChangeNotificationSequenceZNode::create_path(),
+                   IsrChangeNotificationSequenceZNode::encode(list),
+                   CreateMode::kPersistentSequential);
+  }
+  if (r.code != ZkCode::kOk) fail(r.code, "Cannot create the ISR change notification");
+}
+
 }  // namespace kb::coordinator

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -134,6 +135,11 @@ class KafkaZk {
   static bool controller_moved(const MultiResult& result);
   // Deletes /controller if the epoch check passes (resignation). kOk also when already gone.
   ZkCode delete_controller(ZkVersion epoch_zk_version);
+
+  // ---- ISR changes by partition leaders (replication; reference §7.4) ----
+  // Creates /isr_change_notification/isr_change_<seq> (persistent sequential) naming these
+  // partitions: {"version":1,"partitions":[{"topic":..,"partition":..}]}. No-op when empty.
+  void propagate_isr_changes(const std::set<TopicPartition>& partitions);
 
  private:
   std::optional<GetDataResult> watch_data(const std::string& path, std::function<void()> cb);

@@ -2,6 +2,7 @@
 // for the new partitions' leaders or the timeout.
 #include "protocol/messages/create_partitions.h"
 #include "broker/broker_services.h"
+#include "broker/handlers/controller_requests.h"
 #include "broker/handlers/registry.h"
 #include "broker/topic_admin.h"
 #include "common/error_code.h"
@@ -35,7 +36,7 @@ void handle_create_partitions(RequestContext ctx) {
     }
     ctx.respond(response);
   };
-  if (!services.is_controller.load()) {
+  if (!is_active_controller(services)) {
     answer(std::vector<AdminResult>(counts.size(),
                                     AdminResult{ErrorCode::kNotController, std::nullopt}));
     return;

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "broker/broker_services.h"
+#include "broker/handlers/controller_requests.h"
 #include "broker/handlers/registry.h"
 #include "broker/topic_admin.h"
 #include "common/error_code.h"
@@ -40,7 +41,7 @@ void handle_create_topics(RequestContext ctx) {
     ctx.respond(*response);
   };
 
-  if (!services.is_controller.load()) {
+  if (!is_active_controller(services)) {
     answer(std::vector<AdminResult>(topics.size(),
                                     AdminResult{ErrorCode::kNotController, std::nullopt}));
     return;

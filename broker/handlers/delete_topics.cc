@@ -2,6 +2,7 @@
 // until the topic has left the metadata cache or the timeout passes.
 #include "protocol/messages/delete_topics.h"
 #include "broker/broker_services.h"
+#include "broker/handlers/controller_requests.h"
 #include "broker/handlers/registry.h"
 #include "broker/topic_admin.h"
 #include "common/error_code.h"
@@ -23,7 +24,7 @@ void handle_delete_topics(RequestContext ctx) {
     }
     ctx.respond(response);
   };
-  if (!services.is_controller.load()) {
+  if (!is_active_controller(services)) {
     answer(std::vector<AdminResult>(names.size(),
                                     AdminResult{ErrorCode::kNotController, std::nullopt}));
     return;

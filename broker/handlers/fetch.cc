@@ -1,6 +1,8 @@
 // Fetch: reads whole batches below the high watermark, sends them from the segment files with
 // sendfile, long-polls on MaxWaitMs/MinBytes through the fetch purgatory, and down-converts to
 // message format 0/1 for Fetch v0-3 (clients that old cannot parse RecordBatch v2).
+// A follower's fetch (replica_id >= 0) reads up to the log end instead, and its fetch offsets
+// feed the leader's view of that follower (high watermark, ISR expansion) first.
 #include <unistd.h>
 
 #include <chrono>
@@ -125,6 +127,9 @@ class FetchOperation : public DelayedOperation {
     auto& partition = led.partition;
     auto& log = partition->log();
     Offset hw = log->high_watermark();
+    // A follower (replica_id >= 0) reads up to the log end; consumers only committed data.
+    bool from_follower = request_.replica_id >= 0;
+    Offset read_limit = from_follower ? log->log_end_offset() : hw;
     po->high_watermark = hw.value();
     po->last_stable_offset = hw.value();  // no transactions: the LSO is the high watermark
     po->log_start_offset = log->log_start_offset().value();
@@ -134,14 +139,14 @@ class FetchOperation : public DelayedOperation {
     // than the limits never stalls a consumer.
     bool min_one = *total_bytes == 0;
     if (max_bytes <= 0 && !min_one) return ErrorCode::kNone;
-    auto read = log->read(Offset(part.fetch_offset), std::max(max_bytes, 0), hw, min_one);
+    auto read = log->read(Offset(part.fetch_offset), std::max(max_bytes, 0), read_limit, min_one);
     if (read.error != ErrorCode::kNone) return read.error;
     if (ctx_.version() < 10 && slices_contain_zstd(read.slices)) {
       return ErrorCode::kUnsupportedCompressionType;
     }
     *total_bytes += read.total_bytes;
     remaining -= read.total_bytes;
-    if (ctx_.version() <= 3) {
+    if (ctx_.version() <= 3 && !from_follower) {
       std::vector<uint8_t> v2;
       if (!read_slices(read.slices, &v2)) return ErrorCode::kKafkaStorageError;
       po->records = protocol::Records::owned(records::downconvert(v2, ctx_.version() <= 1 ? 0 : 1));
@@ -155,10 +160,30 @@ class FetchOperation : public DelayedOperation {
   protocol::FetchRequest request_;
 };
 
+// Leader side of replication: a follower's fetch offset is its log end offset. Recorded once per
+// request (not on every retry of a waiting fetch), as Kafka does, before the read so the
+// response carries the high watermark this fetch may have advanced.
+void record_follower_fetches(const RequestContext& ctx, const protocol::FetchRequest& request) {
+  auto& replicas = *ctx.services->replicas;
+  for (const auto& topic : request.topics) {
+    for (const auto& part : topic.partitions) {
+      TopicPartition tp{topic.topic, part.partition};
+      auto partition = replicas.get(tp);
+      if (!partition) continue;
+      if (ctx.version() >= 9 && part.current_leader_epoch >= 0 &&
+          part.current_leader_epoch != partition->leader_epoch().value()) {
+        continue;  // fenced: answered with an epoch error, state untouched
+      }
+      replicas.record_follower_fetch(tp, BrokerId(request.replica_id), part.fetch_offset);
+    }
+  }
+}
+
 }  // namespace
 
 void handle_fetch(RequestContext ctx) {
   auto request = decode_body<protocol::FetchRequest>(ctx);
+  if (request.replica_id >= 0) record_follower_fetches(ctx, request);
   auto& purgatory = *ctx.services->fetch_purgatory;
   auto deadline =
       DelayedOperation::Clock::now() + std::chrono::milliseconds(std::max(0, request.max_wait_ms));

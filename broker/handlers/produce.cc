@@ -1,10 +1,16 @@
 // Produce: validate each partition's batches, up-convert legacy message sets, append, answer.
 // acks=0 gets no response at all; if any partition failed, the connection is closed instead so
-// the client notices (what Kafka does).
+// the client notices (what Kafka does). acks=1 answers after the local append; acks=all (-1)
+// parks a DelayedProduce in the ReplicaManager's produce purgatory until the ISR holds every
+// append (or timeout_ms passes) and answers from there, keeping a copy of the request context.
+#include <algorithm>
+#include <chrono>
+#include <memory>
 #include <vector>
 
 #include "broker/broker_services.h"
 #include "broker/handlers/registry.h"
+#include "broker/replication/delayed_produce.h"
 #include "common/error_code.h"
 #include "common/logging.h"
 #include "protocol/messages/produce.h"
@@ -20,6 +26,8 @@ struct PartitionOutcome {
   int64_t base_offset = -1;
   int64_t log_append_time = -1;
   int64_t log_start_offset = -1;
+  int64_t last_offset = -1;
+  int32_t min_insync_replicas = 1;
 };
 
 PartitionOutcome produce_partition(RequestContext& ctx, const std::string& topic, int32_t partition,
@@ -52,7 +60,9 @@ PartitionOutcome produce_partition(RequestContext& ctx, const std::string& topic
 
   auto outcome = services.replicas->append(TopicPartition{topic, partition}, batches, acks,
                                            topic_info->min_insync_replicas);
-  return {outcome.error, outcome.base_offset, outcome.log_append_time, outcome.log_start_offset};
+  return {outcome.error,           outcome.base_offset,
+          outcome.log_append_time, outcome.log_start_offset,
+          outcome.last_offset,     topic_info->min_insync_replicas};
 }
 
 }  // namespace
@@ -65,6 +75,7 @@ void handle_produce(RequestContext ctx) {
 
   bool acks_valid = request.acks == 0 || request.acks == 1 || request.acks == -1;
   bool any_error = false;
+  std::vector<replication::ProducePartitionStatus> statuses;  // acks=all, in response order
   for (const auto& topic : request.topic_data) {
     TopicOut to;
     to.name = topic.name;
@@ -80,6 +91,13 @@ void handle_produce(RequestContext ctx) {
       po.log_start_offset = outcome.log_start_offset;
       any_error |= outcome.error != ErrorCode::kNone;
       to.partition_responses.push_back(std::move(po));
+      replication::ProducePartitionStatus status;
+      status.tp = TopicPartition{topic.name, part.index};
+      status.required_offset = outcome.last_offset + 1;
+      status.min_insync_replicas = outcome.min_insync_replicas;
+      status.pending = outcome.error == ErrorCode::kNone;
+      status.error = outcome.error;
+      statuses.push_back(std::move(status));
     }
     response.responses.push_back(std::move(to));
   }
@@ -94,7 +112,32 @@ void handle_produce(RequestContext ctx) {
     }
     return;
   }
-  ctx.respond(response);
+  bool waits = request.acks == -1 && std::any_of(statuses.begin(), statuses.end(),
+                                                 [](const auto& s) { return s.pending; });
+  if (!waits) {
+    ctx.respond(response);
+    return;
+  }
+  auto& replicas = *ctx.services->replicas;
+  auto deadline =
+      DelayedOperation::Clock::now() + std::chrono::milliseconds(std::max(0, request.timeout_ms));
+  auto shared_response = std::make_shared<protocol::ProduceResponse>(std::move(response));
+  auto respond = [ctx,
+                  shared_response](const std::vector<replication::ProducePartitionStatus>& done) {
+    size_t i = 0;
+    for (auto& topic : shared_response->responses) {
+      for (auto& po : topic.partition_responses) {
+        const auto& s = done.at(i++);
+        po.error_code = to_wire(s.error);  // offsets stay as appended, as in Kafka
+      }
+    }
+    ctx.respond(*shared_response);
+  };
+  auto check = [&replicas](const TopicPartition& tp, int64_t required, int32_t min_isr) {
+    return replicas.check_replicated(tp, required, min_isr);
+  };
+  replicas.await_replication(std::make_shared<replication::DelayedProduce>(
+      deadline, std::move(statuses), std::move(check), std::move(respond)));
 }
 
 }  // namespace kb::broker

@@ -13,12 +13,17 @@ const std::vector<HandlerEntry>& handler_registry() {
       {int16_t(ApiKey::kFetch), 0, 11, handle_fetch},
       {int16_t(ApiKey::kListOffsets), 0, 5, handle_list_offsets},
       {int16_t(ApiKey::kMetadata), 0, 8, handle_metadata},
+      {int16_t(ApiKey::kLeaderAndIsr), 0, 4, handle_leader_and_isr},
+      {int16_t(ApiKey::kStopReplica), 0, 2, handle_stop_replica},
+      {int16_t(ApiKey::kUpdateMetadata), 0, 6, handle_update_metadata},
+      {int16_t(ApiKey::kControlledShutdown), 0, 3, handle_controlled_shutdown},
       {int16_t(ApiKey::kApiVersions), 0, 3, handle_api_versions},
       {int16_t(ApiKey::kCreateTopics), 0, 4, handle_create_topics},
       {int16_t(ApiKey::kDeleteTopics), 0, 3, handle_delete_topics},
       {int16_t(ApiKey::kDescribeConfigs), 0, 3, handle_describe_configs},
       {int16_t(ApiKey::kAlterConfigs), 0, 1, handle_alter_configs},
       {int16_t(ApiKey::kCreatePartitions), 0, 1, handle_create_partitions},
+      {int16_t(ApiKey::kOffsetForLeaderEpoch), 0, 3, handle_offset_for_leader_epoch},
   };
   return table;
 }

@@ -31,5 +31,10 @@ void handle_delete_topics(RequestContext ctx);
 void handle_create_partitions(RequestContext ctx);
 void handle_describe_configs(RequestContext ctx);
 void handle_alter_configs(RequestContext ctx);
+void handle_leader_and_isr(RequestContext ctx);
+void handle_stop_replica(RequestContext ctx);
+void handle_update_metadata(RequestContext ctx);
+void handle_controlled_shutdown(RequestContext ctx);
+void handle_offset_for_leader_epoch(RequestContext ctx);
 
 }  // namespace kb::broker

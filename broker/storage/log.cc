@@ -20,11 +20,15 @@ Log::Log(LogOptions options)
       recovery_point_(options.recovery_point) {
   // Remember whether a checkpoint supplied the start: load() only raises it to the first segment.
   if (!options.log_start_offset) log_start_ = Offset(-1);
+  epochs_ = std::make_unique<LeaderEpochCache>(dir_ + "/" + std::string(kLeaderEpochCheckpoint));
 }
 
 std::shared_ptr<Log> Log::open(LogOptions options) {
   std::shared_ptr<Log> log(new Log(std::move(options)));
   log->load();
+  // Recovery may have cut the log: epochs beyond its end (or below its start) are stale.
+  log->epochs_->truncate_from_end(log->log_end_offset().value());
+  log->epochs_->truncate_from_start(log->log_start_offset().value());
   return log;
 }
 
@@ -83,6 +87,7 @@ AppendResult Log::append_as_leader(std::span<uint8_t> batches, LeaderEpoch epoch
     return result;
   }
   result = finish_append(batches, std::move(infos), first, Offset(next - 1), now_ms, *config);
+  if (result.error == ErrorCode::kNone) epochs_->assign(epoch.value(), first.value());
   if (result.error == ErrorCode::kNone && config->log_append_time) result.log_append_time = now_ms;
   return result;
 }
@@ -96,6 +101,7 @@ AppendResult Log::append_as_follower(std::span<const uint8_t> batches) {
   }
   auto config = config_snapshot();
   std::vector<AppendBatchInfo> infos;
+  std::vector<EpochEntry> epoch_starts;  // (batch leader epoch, base offset) per batch
   int64_t expected = log_end_.value();
   int64_t first = -1;
   size_t pos = 0;
@@ -120,6 +126,7 @@ AppendResult Log::append_as_follower(std::span<const uint8_t> batches) {
       return result;
     }
     if (first < 0) first = h.base_offset;
+    epoch_starts.push_back({h.partition_leader_epoch, h.base_offset});
     infos.push_back({Offset(h.last_offset()), h.max_timestamp, static_cast<uint32_t>(h.total_size())});
     expected = h.last_offset() + 1;
     pos += h.total_size();
@@ -128,8 +135,12 @@ AppendResult Log::append_as_follower(std::span<const uint8_t> batches) {
     result.log_start_offset = log_start_offset();
     return result;
   }
-  return finish_append(batches, std::move(infos), Offset(first), Offset(expected - 1), wall_clock(),
-                       *config);
+  result = finish_append(batches, std::move(infos), Offset(first), Offset(expected - 1),
+                         wall_clock(), *config);
+  if (result.error == ErrorCode::kNone) {
+    for (const auto& e : epoch_starts) epochs_->assign(e.epoch, e.start_offset);
+  }
+  return result;
 }
 
 AppendResult Log::finish_append(std::span<const uint8_t> bytes, std::vector<AppendBatchInfo> batches,
@@ -356,6 +367,7 @@ void Log::truncate_to(Offset offset) {
     high_watermark_ = std::min(high_watermark_, log_end_);
     recovery_point_ = std::min(recovery_point_, log_end_);
   }
+  epochs_->truncate_from_end(offset.value());
   for (const auto& segment : dropped) delete_segment_files(segment, *config, /*immediately=*/false);
 }
 
@@ -379,6 +391,7 @@ void Log::truncate_fully_locked(Offset offset) {
     segments_[offset.value()] = created;
     log_start_ = log_end_ = high_watermark_ = recovery_point_ = offset;
   }
+  epochs_->clear();
   for (const auto& segment : dropped) delete_segment_files(segment, *config, /*immediately=*/false);
 }
 
@@ -389,9 +402,16 @@ void Log::set_log_start_offset(Offset offset) {
     truncate_fully_locked(offset);
     return;
   }
-  std::unique_lock lock(state_mu_);
-  log_start_ = offset;
-  high_watermark_ = std::max(high_watermark_, log_start_);
+  {
+    std::unique_lock lock(state_mu_);
+    log_start_ = offset;
+    high_watermark_ = std::max(high_watermark_, log_start_);
+  }
+  epochs_->truncate_from_start(offset.value());
+}
+
+std::pair<int32_t, int64_t> Log::end_offset_for_epoch(int32_t requested_epoch) const {
+  return epochs_->end_offset_for(requested_epoch, log_end_offset().value());
 }
 
 void Log::update_config(const LogConfig& config) {
@@ -424,6 +444,7 @@ void Log::close() {
   std::lock_guard append_lock(append_mu_);
   if (closed_) return;
   closed_ = true;
+  epochs_->detach();  // the directory may be renamed for deletion next
   std::shared_lock lock(state_mu_);
   for (const auto& [base, segment] : segments_) segment->close();
 }

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "broker/storage/file_deleter.h"
+#include "broker/storage/leader_epoch_cache.h"
 #include "broker/storage/log_config.h"
 #include "broker/storage/segment.h"
 #include "common/error_code.h"
@@ -124,6 +125,12 @@ class Log {
   // Closes all segments (trimming the indexes); later appends fail with kKafkaStorageError.
   void close();
 
+  // The leader epoch cache (leader-epoch-checkpoint). Appends assign epochs, truncation trims it.
+  LeaderEpochCache& leader_epochs() { return *epochs_; }
+  const LeaderEpochCache& leader_epochs() const { return *epochs_; }
+  // OffsetForLeaderEpoch: (epoch, end offset) for `requested_epoch` (see LeaderEpochCache).
+  std::pair<int32_t, int64_t> end_offset_for_epoch(int32_t requested_epoch) const;
+
  private:
   explicit Log(LogOptions options);
   void load();  // log_load.cc
@@ -162,6 +169,7 @@ class Log {
   Offset recovery_point_{0};
   bool closed_ = false;
 
+  std::unique_ptr<LeaderEpochCache> epochs_;
   std::atomic<int64_t> last_flush_ms_{0};
   std::atomic<int64_t> pending_roll_flush_{-1};  // a rolled segment's end offset awaiting fsync
 };

@@ -32,7 +32,7 @@ namespace kb::coordinator::controller {
 struct ControllerOptions {
   BrokerId broker_id{-1};
   ControllerSettings settings;
-  bool auto_leader_rebalance_enable = true;                    // auto.leader.rebalance.enable
+  bool auto_leader_rebalance_enable = true;  // auto.leader.rebalance.enable
   std::chrono::milliseconds leader_imbalance_check_interval{300000};  // ...check.interval.seconds
   // The listener whose endpoint the controller connects to (inter.broker.listener.name, or the
   // listener of security.inter.broker.protocol).
@@ -42,10 +42,10 @@ struct ControllerOptions {
 
 // Counters the tests and (later) the metrics endpoint read.
 struct ControllerMetrics {
-  bool active = false;                 // ActiveControllerCount
-  int32_t offline_partitions = 0;      // OfflinePartitionsCount
+  bool active = false;                   // ActiveControllerCount
+  int32_t offline_partitions = 0;        // OfflinePartitionsCount
   int64_t unclean_leader_elections = 0;  // UncleanLeaderElectionsPerSec (count)
-  int64_t controller_changes = 0;      // times this broker became controller
+  int64_t controller_changes = 0;        // times this broker became controller
   // Failover: from winning the election to every live broker having answered UpdateMetadata.
   int64_t last_failover_ms = -1;
 };
