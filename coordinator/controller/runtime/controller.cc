@@ -201,6 +201,15 @@ struct Controller::Impl {
       sync_broker_watches(ids);
       e.registered = zk.brokers(ids, true);
     }
+    std::vector<TopicPartition> affected;
+    for (const auto& [id, broker] : context.live_brokers) {
+      auto now = e.registered.find(id);
+      if (now == e.registered.end() || now->second.epoch != broker.epoch) {
+        auto on_broker = context.partitions_on_broker(id);
+        affected.insert(affected.end(), on_broker.begin(), on_broker.end());
+      }
+    }
+    refresh_leadership(affected);
     run_decision(e);
   }
   void handle(BrokerModificationEvent& e, QueuedEvent& item) {
@@ -266,6 +275,7 @@ struct Controller::Impl {
       if (!partitions) return;  // the watch fired for the deletion
       e.partitions = *partitions;
     }
+    refresh_leadership(e.partitions);
     run_decision(e);
   }
   void handle(PartitionReassignmentEvent&, QueuedEvent& item) {
@@ -280,6 +290,7 @@ struct Controller::Impl {
       if (item.reply) item.reply(ControlledShutdownReply{ErrorCode::kNotController, {}});
       return;
     }
+    refresh_leadership(context.partitions_on_broker(e.id));
     ExecutionResult r = run_decision(e);
     ControlledShutdownReply reply;
     if (!r.applied) {
@@ -291,7 +302,26 @@ struct Controller::Impl {
   }
   void handle(AutoPreferredReplicaLeaderElectionEvent& e, QueuedEvent&) {
     if (!active()) return;
+    std::vector<TopicPartition> not_preferred;
+    for (const auto& tp : context.all_partitions()) {
+      const PartitionLeadership* l = context.find_leadership(tp);
+      auto replicas = context.replicas(tp);
+      if (l && !replicas.empty() && l->leader_and_isr.leader != replicas.front())
+        not_preferred.push_back(tp);
+    }
+    refresh_leadership(not_preferred);
     run_decision(e);
+  }
+
+  // Elections decide on the ISR, which partition leaders change in ZooKeeper themselves and
+  // announce only in batches (/isr_change_notification). Like Kafka, re-read the /state of the
+  // partitions an election may touch (pipelined) so that it sees the ISR as it is now.
+  void refresh_leadership(const std::vector<TopicPartition>& partitions) {
+    if (partitions.empty()) return;
+    for (const auto& [tp, fresh] : zk.partition_states(partitions)) {
+      const PartitionLeadership* cached = context.find_leadership(tp);
+      if (cached == nullptr || *cached != fresh) apply_change(context, change::SetLeadership{tp, fresh});
+    }
   }
 
   template <typename E>
