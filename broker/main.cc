@@ -1,4 +1,6 @@
 // kafka-server <server.properties> [--override key=value ...]
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -25,9 +27,20 @@ int fail(const std::string& message) {
   return 1;
 }
 
+// A broker holds a descriptor per log segment and per connection: take everything the hard limit
+// allows instead of failing at a few thousand partitions (Kafka's docs ask operators for 100,000).
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  raise_open_file_limit();
   std::string properties_path;
   std::vector<std::string> overrides;
   for (int i = 1; i < argc; ++i) {

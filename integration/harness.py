@@ -775,6 +775,19 @@ class ClusterTestCase(unittest.TestCase):
         finally:
             consumer.close()
 
+    def wait_for_high_watermark(self, topic, partition, at_least, timeout=30):
+        """Waits until the partition's high watermark reaches `at_least` (a new leader's high
+        watermark catches up only once its followers have fetched from it)."""
+        from confluent_kafka import Consumer, TopicPartition
+        c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "harness-hw",
+                      "log_level": 0})
+        try:
+            return wait_until(lambda: c.get_watermark_offsets(
+                TopicPartition(topic, partition), timeout=5)[1] >= at_least, timeout,
+                "high watermark of %s-%d at %d" % (topic, partition, at_least))
+        finally:
+            c.close()
+
     def consume_all(self, topic, partitions, expected_count=None, timeout=60):
         """Reads partitions from the beginning (assign, no group commits) up to each partition's
         high watermark; returns a list of messages in (partition, offset) order."""

@@ -53,13 +53,14 @@ void write_all(int fd, const std::string& content, const std::string& path) {
 
 }  // namespace
 
-void write_file_atomically(const std::string& path, const std::string& content) {
+void write_file_atomically(const std::string& path, const std::string& content, bool sync) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + tmp);
   try {
     write_all(fd, content, tmp);
-    if (::fsync(fd) != 0) throw std::system_error(errno, std::generic_category(), "fsync " + tmp);
+    if (sync && ::fsync(fd) != 0)
+      throw std::system_error(errno, std::generic_category(), "fsync " + tmp);
   } catch (...) {
     ::close(fd);
     throw;
@@ -68,7 +69,7 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     throw std::system_error(errno, std::generic_category(), "rename " + tmp);
   }
-  fsync_path(std::filesystem::path(path).parent_path().string());
+  if (sync) fsync_path(std::filesystem::path(path).parent_path().string());
 }
 
 std::optional<std::string> read_whole_file(const std::string& path) {

@@ -22,7 +22,9 @@ std::optional<int64_t> parse_segment_file_name(std::string_view name, std::strin
 
 // Writes `content` to "<path>.tmp", fsyncs it, renames it over `path` and fsyncs the directory,
 // so a crash leaves either the old or the new file, never a torn one.
-void write_file_atomically(const std::string& path, const std::string& content);
+// `sync` = false skips both fsyncs: the file survives a process crash (page cache) but not
+// necessarily a power loss.
+void write_file_atomically(const std::string& path, const std::string& content, bool sync = true);
 std::optional<std::string> read_whole_file(const std::string& path);
 void fsync_path(const std::string& path);  // files and directories alike; errors are logged
 

@@ -71,7 +71,11 @@ void LeaderEpochCache::assign(int32_t epoch, int64_t start_offset) {
     return e.epoch >= epoch || e.start_offset >= start_offset;
   });
   entries_.push_back({epoch, start_offset});
-  flush_locked();
+  // Not fsynced: a LeaderAndIsr for 10,000 partitions would otherwise wait for 20,000 fsyncs
+  // (seconds to minutes). The file still survives a process crash (page cache); after a power
+  // loss a missing newest entry is what a log truncated at load time leaves behind too, and the
+  // batches themselves carry their epochs (Kafka 3.x moved this flush off the request path too).
+  flush_locked(/*sync=*/false);
 }
 
 std::optional<int32_t> LeaderEpochCache::latest_epoch() const {
@@ -135,10 +139,10 @@ void LeaderEpochCache::detach() {
   path_.clear();
 }
 
-void LeaderEpochCache::flush_locked() {
+void LeaderEpochCache::flush_locked(bool sync) {
   if (path_.empty()) return;
   try {
-    write_file_atomically(path_, encode_leader_epoch_checkpoint(entries_));
+    write_file_atomically(path_, encode_leader_epoch_checkpoint(entries_), sync);
   } catch (const std::exception& e) {
     KB_LOG_ERROR("storage") << "Cannot write " << path_ << ": " << e.what();
   }

@@ -63,7 +63,7 @@ class LeaderEpochCache {
   void detach();
 
  private:
-  void flush_locked();
+  void flush_locked(bool sync = true);
 
   std::string path_;
   mutable std::mutex mu_;

@@ -20,16 +20,15 @@ MappedIndex::MappedIndex(std::string path, size_t entry_size, int32_t max_index_
                                   static_cast<size_t>(std::max(max_index_bytes, 0)) / entry_size *
                                       entry_size)),
       path_(std::move(path)) {
-  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "open " + path_);
+  int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + path_);
   struct stat st {};
-  if (::fstat(fd_, &st) != 0) {
-    int err = errno;
-    ::close(fd_);
-    throw std::system_error(err, std::generic_category(), "stat " + path_);
-  }
+  int err = ::fstat(fd, &st) != 0 ? errno : 0;
+  ::close(fd);
+  if (err != 0) throw std::system_error(err, std::generic_category(), "stat " + path_);
   size_t length = static_cast<size_t>(st.st_size) / entry_size_ * entry_size_;
   std::unique_lock lock(mu_);
+  open_ = true;
   remap(length);
   entries_ = length / entry_size_;
 }
@@ -50,13 +49,26 @@ void MappedIndex::remap(size_t bytes) {
     mapped_ = 0;
     capacity_ = 0;
   }
-  if (fd_ < 0) return;
-  if (::ftruncate(fd_, static_cast<off_t>(bytes)) != 0) {
-    throw std::system_error(errno, std::generic_category(), "truncate " + path_);
+  if (!open_) return;
+  // The descriptor is only needed to size and map the file: the mapping outlives it. Keeping it
+  // open would cost two descriptors per segment, which runs out at ~10,000 partitions.
+  int fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
+  // Gone: the segment was deleted (its files are unlinked before the index is closed).
+  if (fd < 0 && errno == ENOENT) return;
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + path_);
+  if (::ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+    int err = errno;
+    ::close(fd);
+    throw std::system_error(err, std::generic_category(), "truncate " + path_);
   }
-  if (bytes == 0) return;
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
-  if (p == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap " + path_);
+  if (bytes == 0) {
+    ::close(fd);
+    return;
+  }
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  int err = errno;
+  ::close(fd);
+  if (p == MAP_FAILED) throw std::system_error(err, std::generic_category(), "mmap " + path_);
   data_ = static_cast<uint8_t*>(p);
   mapped_ = bytes;
   capacity_ = bytes / entry_size_;
@@ -69,7 +81,7 @@ void MappedIndex::make_appendable() {
 
 void MappedIndex::trim() {
   std::unique_lock lock(mu_);
-  if (fd_ >= 0 && mapped_ != entries_ * entry_size_) remap(entries_ * entry_size_);
+  if (open_ && mapped_ != entries_ * entry_size_) remap(entries_ * entry_size_);
 }
 
 void MappedIndex::reset() {
@@ -89,7 +101,7 @@ void MappedIndex::flush() {
 
 void MappedIndex::close() {
   std::unique_lock lock(mu_);
-  if (fd_ < 0) return;
+  if (!open_) return;
   try {
     remap(entries_ * entry_size_);  // trim to the real entries
   } catch (const std::exception& e) {
@@ -100,8 +112,7 @@ void MappedIndex::close() {
   mapped_ = 0;
   capacity_ = 0;
   entries_ = 0;
-  ::close(fd_);
-  fd_ = -1;
+  open_ = false;
 }
 
 bool MappedIndex::rename_to(const std::string& new_path) {

@@ -61,7 +61,7 @@ class MappedIndex {
 
  private:
   std::string path_;
-  int fd_ = -1;
+  bool open_ = false;  // until close(); the file itself is opened only to resize and map
   uint8_t* data_ = nullptr;
   size_t mapped_ = 0;
 };

@@ -528,6 +528,39 @@ void DecisionBuilder::on_topic_deletion(const std::string& topic) {
   replicas_to(alive, ReplicaState::kDeletionStarted);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Partition reassignment
+
+void DecisionBuilder::mark_reassignment(const TopicPartition& tp,
+                                        std::optional<std::vector<BrokerId>> target) {
+  if (target) {
+    work_.partitions_being_reassigned[tp] = *target;
+  } else {
+    work_.partitions_being_reassigned.erase(tp);
+  }
+  decision_.reassignment_marks.push_back({tp, std::move(target)});
+}
+
+bool DecisionBuilder::bump_leader_epoch(const TopicPartition& tp,
+                                        const std::vector<BrokerId>& recipients) {
+  const PartitionLeadership* l = work_.find_leadership(tp);
+  if (l == nullptr || l->leader_and_isr.controller_epoch > work_.epoch) {
+    log("Failed to bump the leader epoch of partition " + tp.to_string() + " being reassigned: " +
+        (l == nullptr ? "no leadership info" : "state written by a newer controller"));
+    return false;
+  }
+  LeaderAndIsr bumped = l->leader_and_isr;
+  bumped.leader_epoch = LeaderEpoch(bumped.leader_epoch.value() + 1);
+  bumped.controller_epoch = work_.epoch;
+  update_leadership(tp, bumped);
+  const PartitionLeadership* now = work_.find_leadership(tp);
+  log("Bumped the leader epoch of partition " + tp.to_string() + " being reassigned to " +
+      describe(now->leader_and_isr, now->zk_version) + " for replicas [" + join(recipients) + "]");
+  add_leader_and_isr(recipients, tp, /*is_new=*/false);
+  send_batch();
+  return true;
+}
+
 void DecisionBuilder::complete_delete_topic(const std::string& topic) {
   replicas_to(work_.replicas_of_topic(topic), ReplicaState::kNonExistent);
   write(zk::DeleteTopic{topic});

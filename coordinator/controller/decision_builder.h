@@ -9,6 +9,7 @@
 //
 // Thread-safety: none; one builder per decision.
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -64,6 +65,15 @@ class DecisionBuilder {
   void resume_deletion_for_topics(const std::set<std::string>& topics);  // clears ineligibility
   void fail_replica_deletion(const std::vector<PartitionReplica>& replicas);
   void resume_deletions();
+
+  // ---- partition reassignment (reassignment.cc composes these) ----
+  // Records partitions_being_reassigned[tp] = target (nullopt: erase) in the work copy and the
+  // Decision (there is no ContextChange for it).
+  void mark_reassignment(const TopicPartition& tp, std::optional<std::vector<BrokerId>> target);
+  // Kafka's updateLeaderEpochAndSendRequest: /state with leader epoch + 1 (leader and ISR kept),
+  // then LeaderAndIsr to `recipients` in one batch. False (nothing done) without a /state or
+  // when a newer controller wrote it.
+  bool bump_leader_epoch(const TopicPartition& tp, const std::vector<BrokerId>& recipients);
 
  private:
   bool init_partition(const TopicPartition& tp);

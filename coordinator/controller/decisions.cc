@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "coordinator/controller/decision_builder.h"
+#include "coordinator/controller/reassignment.h"
 
 namespace kb::coordinator::controller {
 namespace {
@@ -42,6 +43,13 @@ void preferred_elections(DecisionBuilder& b, const std::vector<TopicPartition>& 
 
 void apply_decision(ControllerContext& context, const Decision& decision) {
   for (const ContextChange& c : decision.changes) apply_change(context, c);
+  for (const ReassignmentMark& m : decision.reassignment_marks) {
+    if (m.target) {
+      context.partitions_being_reassigned[m.partition] = *m.target;
+    } else {
+      context.partitions_being_reassigned.erase(m.partition);
+    }
+  }
 }
 
 Decision decide_failover(const ControllerContext& context, const ControllerSnapshot& snapshot) {
@@ -80,7 +88,8 @@ Decision decide_failover(const ControllerContext& context, const ControllerSnaps
   b.replicas_to(offline, ReplicaState::kOffline);
   // Step 8: partition state machine startup.
   b.trigger_online_partitions();
-  // Step 9 (reassignments are not resumed yet).
+  // Step 9: reassignments (the znode's first), then deletions and preferred elections.
+  resume_reassignments_at_failover(b, snapshot.reassignments);
   b.resume_deletions();
   if (!snapshot.pending_preferred_elections.empty()) {
     preferred_elections(b, snapshot.pending_preferred_elections);
@@ -107,12 +116,14 @@ Decision decide_broker_change(const ControllerContext& context, const BrokerChan
   if (!added.empty()) {
     for (BrokerId id : added) b.change(change::SetLiveBroker{id, e.registered.at(id)});
     b.on_broker_startup(added);
+    resume_reassignments_for_brokers(b, added);
   }
   if (!bounced.empty()) {
     for (BrokerId id : bounced) b.change(change::RemoveLiveBroker{id});
     b.on_broker_failure(bounced);
     for (BrokerId id : bounced) b.change(change::SetLiveBroker{id, e.registered.at(id)});
     b.on_broker_startup(bounced);
+    resume_reassignments_for_brokers(b, bounced);
   }
   if (!dead.empty()) {
     for (BrokerId id : dead) b.change(change::RemoveLiveBroker{id});
@@ -219,7 +230,12 @@ Decision decide_isr_change_notification(const ControllerContext& context,
   std::vector<TopicPartition> changed;
   for (const auto& [tp, leadership] : e.states) {
     if (!context.has_partition(tp)) continue;
-    b.change(change::SetLeadership{tp, leadership});
+    // After a BADVERSION the executor re-reads /state and decides again with the same event:
+    // its older copy must not replace the fresher one.
+    const PartitionLeadership* cached = b.ctx().find_leadership(tp);
+    if (cached == nullptr || cached->zk_version <= leadership.zk_version) {
+      b.change(change::SetLeadership{tp, leadership});
+    }
     changed.push_back(tp);
   }
   // The leader already wrote /state itself; the controller only spreads the news.
@@ -230,6 +246,9 @@ Decision decide_isr_change_notification(const ControllerContext& context,
   for (const std::string& node : e.sequence_nodes) {
     b.write(zk::DeleteZnode{IsrChangeNotificationZNode::path() + "/" + node});
   }
+  // Kafka watches /state of reassigning partitions; here leaders announce ISR expansions through
+  // these notifications, so this is where a reassignment's phase B becomes reachable.
+  complete_caught_up_reassignments(b, changed);
   return b.finish();
 }
 
@@ -361,9 +380,11 @@ Decision decide(const ControllerContext& context, const ControllerEvent& event) 
           return decide_auto_rebalance(context);
         } else if constexpr (std::is_same_v<T, ControllerChangeEvent>) {
           return decide_controller_change(context, e);
+        } else if constexpr (std::is_same_v<T, PartitionReassignmentEvent>) {
+          return decide_partition_reassignment(context, e);
         } else {
-          // StartupEvent, ReelectEvent, ExpireEvent, RegisterBrokerAndReelectEvent,
-          // PartitionReassignmentEvent: see the header.
+          // StartupEvent, ReelectEvent, ExpireEvent, RegisterBrokerAndReelectEvent: see the
+          // header.
           return Decision{};
         }
       },

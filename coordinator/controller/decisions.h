@@ -62,9 +62,24 @@ struct DeleteZnode {
   std::string path;
   auto operator<=>(const DeleteZnode&) const = default;
 };
+// Unconditional setData of /brokers/topics/T with the whole topic's assignment (v2 JSON with
+// adding_replicas / removing_replicas): reassignment phases U and B6.
+struct SetTopicAssignment {
+  std::string topic;
+  TopicAssignment assignment;
+  auto operator<=>(const SetTopicAssignment&) const = default;
+};
+// Drops one partition from /admin/reassign_partitions: the executor reads the znode, rewrites it
+// without the partition (conditional on the version read) or deletes it when nothing is left.
+// A read-modify-write because the znode is the reassignment tool's, not the controller's copy;
+// nothing to do when the znode or the entry is gone.
+struct RemoveReassignment {
+  TopicPartition partition;
+  auto operator<=>(const RemoveReassignment&) const = default;
+};
 }  // namespace zk
 using ZkWrite = std::variant<zk::CreatePartitionState, zk::UpdatePartitionState, zk::DeleteTopic,
-                             zk::DeleteZnode>;
+                             zk::DeleteZnode, zk::SetTopicAssignment, zk::RemoveReassignment>;
 
 // ---- controller -> broker requests ----
 struct LeaderAndIsrPartition {
@@ -120,12 +135,22 @@ struct ControlledShutdownReply {
   std::vector<TopicPartition> remaining_partitions;  // still led by the broker
 };
 
+// ControllerContext::partitions_being_reassigned has no ContextChange yet; decisions record its
+// updates here and apply_decision() replays them after `changes`. nullopt target: finished.
+struct ReassignmentMark {
+  TopicPartition partition;
+  std::optional<std::vector<BrokerId>> target;
+  auto operator<=>(const ReassignmentMark&) const = default;
+};
+
 struct Decision {
   std::vector<ZkWrite> zk_writes;
   std::vector<BrokerRequest> requests;
   std::vector<std::string> state_change_log;
   DecisionCounters counters;
   std::vector<ContextChange> changes;  // replayed by apply_decision
+  // Replayed by apply_decision after `changes`.
+  std::vector<ReassignmentMark> reassignment_marks;
   std::optional<ControlledShutdownReply> controlled_shutdown_reply;
   bool resign = false;  // ControllerChange: this broker is no longer the controller
 };
@@ -157,14 +182,19 @@ Decision decide_controlled_shutdown(const ControllerContext& context,
                                     const ControlledShutdownEvent& e);
 Decision decide_auto_rebalance(const ControllerContext& context);
 Decision decide_controller_change(const ControllerContext& context, const ControllerChangeEvent& e);
+// /admin/reassign_partitions (reassignment.cc): starts the listed reassignments (Kafka 2.4's
+// onPartitionReassignment), drops invalid entries from the znode, and skips partitions already
+// being reassigned to the same target (the znode's rewrite by this controller fires the watch).
+Decision decide_partition_reassignment(const ControllerContext& context,
+                                       const PartitionReassignmentEvent& e);
 
 // Fraction of the partitions preferring each broker (assignment head) that it does not lead;
 // topics being deleted and partitions without leadership are left out.
 std::map<BrokerId, double> leader_imbalance(const ControllerContext& context);
 
 // Dispatch for the event loop. Lifecycle events (Startup, Reelect, Expire,
-// RegisterBrokerAndReelect) and reassignment return an empty Decision: the first are ZooKeeper
-// work for the event loop itself; reassignment is not implemented yet.
+// RegisterBrokerAndReelect) return an empty Decision: they are ZooKeeper work for the event loop
+// itself.
 Decision decide(const ControllerContext& context, const ControllerEvent& event);
 
 }  // namespace kb::coordinator::controller

@@ -278,12 +278,17 @@ struct Controller::Impl {
     refresh_leadership(e.partitions);
     run_decision(e);
   }
-  void handle(PartitionReassignmentEvent&, QueuedEvent& item) {
+  void handle(PartitionReassignmentEvent& e, QueuedEvent& item) {
     if (!active()) return;
-    if (item.read_from_zk && !zk.reassignments(true).empty()) {
-      KB_LOG_WARN(kLog) << "Partition reassignment is not supported yet; "
-                        << ReassignPartitionsZNode::path() << " is left untouched";
-    }
+    // Fires on creation, on our own rewrites and on deletion; reading re-arms the watch.
+    if (item.read_from_zk) e.reassignment = zk.reassignments(true);
+    if (e.reassignment.empty()) return;
+    // Whether a reassignment is already complete depends on the ISR as it is now.
+    std::vector<TopicPartition> known;
+    for (const auto& [tp, _] : e.reassignment)
+      if (context.has_partition(tp)) known.push_back(tp);
+    refresh_leadership(known);
+    run_decision(e);
   }
   void handle(ControlledShutdownEvent& e, QueuedEvent& item) {
     if (!active()) {

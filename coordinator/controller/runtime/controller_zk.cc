@@ -153,6 +153,14 @@ std::vector<WriteOutcome> ControllerZk::write(const std::vector<ZkWrite>& writes
           false);
     } else if (const auto* d = std::get_if<zk::DeleteZnode>(&w)) {
       fenced_multi_async(i, {ZkOp::remove(d->path)}, true);
+    } else if (const auto* a = std::get_if<zk::SetTopicAssignment>(&w)) {
+      fenced_multi_async(
+          i, {ZkOp::set_data(TopicZNode::path(a->topic), TopicZNode::encode(a->assignment))},
+          false);
+    } else if (const auto* ra = std::get_if<zk::RemoveReassignment>(&w)) {
+      // A read-modify-write: finish what is in flight first so the read sees it.
+      completions.wait();
+      outcomes[i] = remove_reassignment(ra->partition, epoch_zk_version);
     } else if (const auto* t = std::get_if<zk::DeleteTopic>(&w)) {
       // Needs a listing of the subtree: finish what is in flight first to keep the order.
       completions.wait();
@@ -168,6 +176,37 @@ std::vector<WriteOutcome> ControllerZk::write(const std::vector<ZkWrite>& writes
   }
   completions.wait();
   return outcomes;
+}
+
+WriteOutcome ControllerZk::remove_reassignment(const TopicPartition& tp,
+                                               ZkVersion epoch_zk_version) {
+  const std::string path = ReassignPartitionsZNode::path();
+  // The tool may rewrite the znode between our read and write; retry on its version.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    GetDataResult r = client_.get_data(path);
+    if (r.code == ZkCode::kNoNode) return {WriteStatus::kOk, r.code};
+    if (r.code != ZkCode::kOk) return {WriteStatus::kFailed, r.code};
+    std::map<TopicPartition, std::vector<int32_t>> entries;
+    try {
+      if (!r.data.empty()) entries = ReassignPartitionsZNode::decode(r.data);
+    } catch (const ZnodeDecodeError& e) {
+      KB_LOG_WARN(kLog) << "Not rewriting malformed " << path << ": " << e.what();
+      return {WriteStatus::kFailed, ZkCode::kMarshallingError};
+    }
+    if (entries.erase(tp) == 0 && !entries.empty()) return {WriteStatus::kOk, ZkCode::kOk};
+    const bool remove = entries.empty();
+    KB_LOG_INFO(kLog) << "Removing " << tp.to_string() << " from " << path
+                      << (remove ? "; no reassignment left, deleting it" : "");
+    MultiResult m = zk_.fenced_multi(
+        {remove ? ZkOp::remove(path, r.stat.version)
+                : ZkOp::set_data(path, ReassignPartitionsZNode::encode(entries), r.stat.version)},
+        epoch_zk_version);
+    WriteOutcome o = classify(m);
+    if (o.status == WriteStatus::kOk || o.status == WriteStatus::kFenced) return o;
+    if (m.code == ZkCode::kNoNode) return {WriteStatus::kOk, m.code};  // deleted meanwhile
+    if (m.code != ZkCode::kBadVersion) return o;
+  }
+  return {WriteStatus::kFailed, ZkCode::kBadVersion};
 }
 
 std::optional<PartitionLeadership> ControllerZk::read_partition_state(const TopicPartition& tp) {

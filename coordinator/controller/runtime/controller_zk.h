@@ -64,6 +64,8 @@ class ControllerZk : public ControllerZkWriter {
   static constexpr size_t kParallelReadThreshold = 4096;
   static constexpr size_t kReaderSessions = 4;
   std::vector<GetDataResult> get_data_many_parallel(const std::vector<std::string>& paths);
+  // zk::RemoveReassignment: rewrite /admin/reassign_partitions without `tp`, or delete it.
+  WriteOutcome remove_reassignment(const TopicPartition& tp, ZkVersion epoch_zk_version);
 
   KafkaZk& zk_;
   ZkClient& client_;
