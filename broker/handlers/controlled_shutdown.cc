@@ -41,7 +41,7 @@ void handle_controlled_shutdown(RequestContext ctx) {
         });
     return;
   }
-  respond_error(ctx, ErrorCode::kNotController);
+  respond_error(ctx, coordinator::controller::kControllerMoved);
 }
 
 }  // namespace kb::broker

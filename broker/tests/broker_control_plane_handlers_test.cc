@@ -304,14 +304,14 @@ TEST_F(ControlPlaneHandlers, ConfigChangeApplierUpdatesLogsAndSnapshot) {
   EXPECT_EQ(metadata_.snapshot()->topic("t")->config_overrides.at("retention.ms"), "4321");
 }
 
-TEST_F(ControlPlaneHandlers, ControlledShutdownWithoutActiveControllerIsNotController) {
+TEST_F(ControlPlaneHandlers, ControlledShutdownWithoutActiveControllerSaysControllerMoved) {
   Connection c(port_);
   protocol::ControlledShutdownRequest r;
   r.broker_id = 2;
   r.broker_epoch = 9;
   for (int16_t v : {int16_t{0}, int16_t{1}, int16_t{2}, int16_t{3}}) {
     auto response = c.round_trip<protocol::ControlledShutdownResponse>(r, v);
-    EXPECT_EQ(response.error_code, to_wire(ErrorCode::kNotController)) << "v" << v;
+    EXPECT_EQ(response.error_code, to_wire(ErrorCode::kStaleControllerEpoch)) << "v" << v;
   }
 }
 

@@ -134,7 +134,7 @@ struct Controller::Impl {
       process(*item);
     }
     for (auto& left : shared->queue.close())
-      if (left.reply) left.reply(ControlledShutdownReply{ErrorCode::kNotController, {}});
+      if (left.reply) left.reply(ControlledShutdownReply{kControllerMoved, {}});
   }
 
   void process(QueuedEvent& item) {
@@ -292,14 +292,14 @@ struct Controller::Impl {
   }
   void handle(ControlledShutdownEvent& e, QueuedEvent& item) {
     if (!active()) {
-      if (item.reply) item.reply(ControlledShutdownReply{ErrorCode::kNotController, {}});
+      if (item.reply) item.reply(ControlledShutdownReply{kControllerMoved, {}});
       return;
     }
     refresh_leadership(context.partitions_on_broker(e.id));
     ExecutionResult r = run_decision(e);
     ControlledShutdownReply reply;
     if (!r.applied) {
-      reply.error = ErrorCode::kNotController;
+      reply.error = kControllerMoved;
     } else if (r.decision.controlled_shutdown_reply) {
       reply = *r.decision.controlled_shutdown_reply;
     }
@@ -606,7 +606,7 @@ void Controller::shutdown() {
   if (!impl_->thread.joinable()) {
     // Never started: answer whatever was queued so that no caller waits forever.
     for (auto& left : impl_->shared->queue.close())
-      if (left.reply) left.reply(ControlledShutdownReply{ErrorCode::kNotController, {}});
+      if (left.reply) left.reply(ControlledShutdownReply{kControllerMoved, {}});
     return;
   }
   impl_->shared->queue.push(QueuedEvent{StartupEvent{}, false, {}, true});
@@ -626,7 +626,7 @@ void Controller::controlled_shutdown(BrokerId id, BrokerEpoch epoch,
   ShutdownReplyFn fn = std::move(reply);
   QueuedEvent item{ControlledShutdownEvent{id, epoch}, false, fn, false};
   if (!impl_->shared->queue.push(std::move(item)) && fn)
-    fn(ControlledShutdownReply{ErrorCode::kNotController, {}});
+    fn(ControlledShutdownReply{kControllerMoved, {}});
 }
 
 ControllerMetrics Controller::metrics() const {

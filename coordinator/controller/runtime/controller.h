@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "common/error_code.h"
 #include "common/types.h"
 #include "coordinator/controller/channel.h"
 #include "coordinator/controller/channel/request_encoding.h"
@@ -28,6 +29,11 @@ class KafkaZk;
 }
 
 namespace kb::coordinator::controller {
+
+// What a ControlledShutdown gets from a broker that is not (or no longer) the controller: Kafka
+// answers ControllerMovedException, whose wire code is STALE_CONTROLLER_EPOCH (11), not
+// NOT_CONTROLLER (41).
+inline constexpr ErrorCode kControllerMoved = ErrorCode::kStaleControllerEpoch;
 
 struct ControllerOptions {
   BrokerId broker_id{-1};
@@ -74,7 +80,7 @@ class Controller {
   void on_new_session();
 
   // A ControlledShutdown request (handler thread). `reply` runs on the controller thread; it
-  // gets NOT_CONTROLLER when this broker is not (or stops being) the controller, and
+  // gets kControllerMoved when this broker is not (or stops being) the controller, and
   // STALE_BROKER_EPOCH when `epoch` is older than the registration's.
   void controlled_shutdown(BrokerId id, BrokerEpoch epoch,
                            std::function<void(const ControlledShutdownReply&)> reply);
