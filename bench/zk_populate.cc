@@ -4,11 +4,13 @@
 // topic, so 100,000 partitions take seconds, not minutes.
 //
 //   kb-zk-populate --zookeeper HOST:PORT --topics N --partitions P --replicas 1,2,3
-//                  [--prefix bench-] [--rotate]
+//                  [--prefix bench-] [--rotate] [--offline]
 //
 // --rotate places partition i's replicas like the default assignment does (the list rotated by
 // i); without it every partition gets the list as given. The first replica leads, the whole
-// list is the ISR, leader epoch 0, controller epoch 1.
+// list is the ISR, leader epoch 0, controller epoch 1. --offline writes the state a controller
+// leaves when every replica is down (leader -1, ISR = the first replica only), so a new
+// controller has nothing to write for them and the benchmark measures loading and propagation.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -89,6 +91,7 @@ int main(int argc, char** argv) {
   std::string connect, prefix = "bench-";
   int topics = -1, partitions = -1;
   bool rotate = false;
+  bool offline = false;
   std::vector<int32_t> replicas;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -101,6 +104,7 @@ int main(int argc, char** argv) {
     else if (a == "--partitions") partitions = std::atoi(value().c_str());
     else if (a == "--prefix") prefix = value();
     else if (a == "--rotate") rotate = true;
+    else if (a == "--offline") offline = true;
     else if (a == "--replicas") {
       std::string list = value();
       size_t start = 0;
@@ -149,10 +153,13 @@ int main(int argc, char** argv) {
     for (int p = 0; p < partitions; ++p) {
       auto r = assignment_for(p);
       kb::coordinator::LeaderAndIsr state;
-      state.leader = kb::BrokerId(r.front());
+      state.leader = kb::BrokerId(offline ? -1 : r.front());
       state.leader_epoch = kb::LeaderEpoch(0);
       state.controller_epoch = kb::ControllerEpoch(1);
-      for (int32_t b : r) state.isr.push_back(kb::BrokerId(b));
+      for (int32_t b : r) {
+        state.isr.push_back(kb::BrokerId(b));
+        if (offline) break;
+      }
       ops.push_back(ZkOp::create(kb::coordinator::TopicPartitionStateZNode::path(topic, p),
                                  kb::coordinator::TopicPartitionStateZNode::encode(state)));
     }
