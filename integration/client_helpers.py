@@ -164,3 +164,17 @@ class ClientHelpers:
             return out
         finally:
             c.close()
+
+    def assert_acked_consumed(self, topic, partitions, acked, timeout=90):
+        """Acknowledged minus consumed must be empty. Waits first for each partition's high
+        watermark to cover what was acknowledged there: a leader that just took over learns the
+        high watermark from its followers' next fetches."""
+        for p in partitions:
+            offsets = [o for (q, o) in acked if q == p]
+            if offsets:
+                self.wait_for_high_watermark(topic, p, max(offsets) + 1, timeout=timeout)
+        got = self.consume_all(topic, partitions, timeout=timeout)
+        consumed = {(m.partition(), m.offset()): m.value() for m in got}
+        lost = {k: v for k, v in acked.items() if consumed.get(k) != v}
+        self.assertEqual({}, lost, "%d acknowledged records missing" % len(lost))
+        return consumed

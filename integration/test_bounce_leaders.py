@@ -71,12 +71,7 @@ class BounceLeadersTest(harness.ClusterTestCase):
         harness.log("acked %d, failed %d (%s)" % (
             len(acked), len(failed), sorted({e.name() for e in failed})))
         self.assertGreater(len(acked), 1000)
-        for p in range(3):
-            self.wait_for_high_watermark(topic, p, max([o + 1 for (q, o) in acked if q == p] or [0]))
-        got = self.consume_all(topic, [0, 1, 2], timeout=120)
-        consumed = {(m.partition(), m.offset()): m.value() for m in got}
-        lost = {k: v for k, v in acked.items() if consumed.get(k) != v}
-        self.assertEqual({}, lost, "%d acknowledged records missing" % len(lost))
+        self.assert_acked_consumed(topic, [0, 1, 2], acked, timeout=120)
 
 
 if __name__ == "__main__":

@@ -91,10 +91,7 @@ class LeaderFailoverTest(harness.ClusterTestCase):
         harness.wait_until(lambda: not zk.exists("/admin/preferred_replica_election"), 30,
                            "the admin znode consumed")
 
-        got = self.consume_all(topic, list(range(PARTITIONS)), timeout=90)
-        consumed = {(m.partition(), m.offset()): m.value() for m in got}
-        lost = {k: v for k, v in acked.items() if consumed.get(k) != v}
-        self.assertEqual({}, lost, "acknowledged records missing after failover")
+        self.assert_acked_consumed(topic, list(range(PARTITIONS)), acked)
 
 
 if __name__ == "__main__":

@@ -60,9 +60,7 @@ class UncleanElectionTest(harness.ClusterTestCase):
         leader.start()
         self.cluster.wait_ready(self.cluster.brokers, timeout=60)
         harness.wait_until(lambda: self.leader(topic) == leader.broker_id, 30, "old leader back")
-        got = self.consume_all(topic, [0], timeout=60)
-        consumed = {(m.partition(), m.offset()): m.value() for m in got}
-        self.assertEqual({}, {k: v for k, v in acked.items() if consumed.get(k) != v})
+        self.assert_acked_consumed(topic, [0], acked)
 
     def test_2_topic_override_allows_unclean_election(self):
         topic = self.unique_topic("unclean")
