@@ -134,15 +134,6 @@ std::shared_ptr<Partition> ReplicaManager::get_or_create_partition(
   return it->second;
 }
 
-void ReplicaManager::become_leader(const TopicPartition& tp, LeaderEpoch epoch,
-                                   std::vector<int32_t> isr, const storage::LogConfig& config) {
-  auto partition = get_or_create_partition(tp, config);
-  if (partition->is_leader() && partition->leader_epoch() == epoch) return;
-  (void)isr;  // without replication the leader alone is in sync (see Partition)
-  partition->become_sole_leader(epoch, {local_broker_.load()}, wall_ms());
-  on_high_watermark_moved(tp);
-}
-
 std::map<TopicPartition, ErrorCode> ReplicaManager::apply_leader_and_isr(
     BrokerId local_broker, const std::vector<PartitionRole>& partitions,
     const std::map<BrokerId, LeaderEndpoint>& leaders, const LogConfigLookup& log_config) {

@@ -121,9 +121,6 @@ class ReplicaManager {
   std::map<TopicPartition, ErrorCode> stop_replicas(const std::vector<TopicPartition>& partitions,
                                                     bool delete_partitions);
 
-  // Interim leader-only path (MetadataSync): leader of `tp` with this ISR (creating the log).
-  void become_leader(const TopicPartition& tp, LeaderEpoch epoch, std::vector<int32_t> isr,
-                     const storage::LogConfig& config);
   // Stops hosting `tp`; deletes its data when `delete_data`.
   void stop_replica(const TopicPartition& tp, bool delete_data);
   void update_config(const std::string& topic, const storage::LogConfig& config);

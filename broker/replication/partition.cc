@@ -102,25 +102,6 @@ bool Partition::make_follower(const PartitionRole& role) {
   return changed;
 }
 
-void Partition::become_sole_leader(LeaderEpoch epoch, const std::vector<int32_t>& isr,
-                                   int64_t now_ms) {
-  PartitionRole role;
-  role.tp = tp_;
-  role.leader = BrokerId(local_);
-  role.leader_epoch = epoch;
-  for (int32_t r : isr) {
-    role.isr.emplace_back(r);
-    role.replicas.emplace_back(r);
-  }
-  if (role.replicas.empty()) role.replicas.emplace_back(local_);
-  {
-    std::lock_guard lock(mu_);
-    role.zk_version = ZkVersion(zk_version_);
-    role.controller_epoch = ControllerEpoch(controller_epoch_);
-  }
-  make_leader(role, now_ms);
-}
-
 storage::AppendResult Partition::append_as_leader(std::span<uint8_t> batches, int16_t acks,
                                                   int32_t min_insync_replicas, int64_t now_ms) {
   std::shared_lock role_lock(role_mu_);

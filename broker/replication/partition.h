@@ -84,8 +84,6 @@ class Partition {
   // LeaderAndIsr made us follower of `role.leader`. Returns true when the leader or the epoch
   // changed (the fetcher must restart with truncation).
   bool make_follower(const PartitionRole& role);
-  // Leader-only interim path (MetadataSync before the controller): leader with ISR = `isr`.
-  void become_sole_leader(LeaderEpoch epoch, const std::vector<int32_t>& isr, int64_t now_ms);
 
   // Leader appends (produce). kNotLeaderOrFollower when not leader; kNotEnoughReplicas when
   // acks=all and the ISR is below `min_insync_replicas`.
