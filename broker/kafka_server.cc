@@ -128,6 +128,7 @@ coordinator::controller::ControllerOptions controller_options(const config::Conf
   o.broker_id = BrokerId(broker_id);
   o.settings.unclean_leader_election_default = cfg.get_bool("unclean.leader.election.enable");
   o.settings.delete_topic_enable = cfg.get_bool("delete.topic.enable");
+  o.settings.log_replica_transitions = log::enabled(log::Level::kTrace);
   o.settings.leader_imbalance_per_broker_percentage =
       cfg.get_int("leader.imbalance.per.broker.percentage");
   o.auto_leader_rebalance_enable = cfg.get_bool("auto.leader.rebalance.enable");

@@ -46,6 +46,8 @@ constexpr std::string_view kStateChangeChannel = "state.change.logger";
 std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
 std::mutex g_init_mutex;                       // serialises init()
 std::vector<boost::shared_ptr<Sink>> g_sinks;  // ours, removed on re-init
+// The state-change file's sink flushes explicitly (once per batch of lines), not per record.
+boost::shared_ptr<Sink> g_state_sink;  // guarded by g_init_mutex
 std::once_flag g_default_once;
 
 std::string_view level_name(Level level) {
@@ -112,6 +114,7 @@ void install(const Settings& settings) {
   auto core = bl::core::get();
   for (auto& sink : g_sinks) core->remove_sink(sink);
   g_sinks.clear();
+  g_state_sink.reset();
 
   auto main_sink = make_sink(false);
   bool has_stream = false;
@@ -131,7 +134,9 @@ void install(const Settings& settings) {
     // State changes go to their own file only, as Kafka's state.change.logger does.
     main_sink->set_filter([](const bl::attribute_value_set& a) { return !is_state_change(a); });
     auto state_sink = make_sink(true);
+    state_sink->locked_backend()->auto_flush(false);
     state_sink->locked_backend()->add_stream(state_file);
+    g_state_sink = state_sink;
     core->add_sink(state_sink);
     g_sinks.push_back(state_sink);
   }
@@ -177,6 +182,17 @@ bool parse_level(std::string_view text, Level* out) {
   return false;
 }
 
+namespace {
+void flush_state_changes() {
+  boost::shared_ptr<Sink> sink;
+  {
+    std::lock_guard lock(g_init_mutex);
+    sink = g_state_sink;
+  }
+  if (sink) sink->flush();
+}
+}  // namespace
+
 bool enabled(Level level) {
   return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
 }
@@ -204,6 +220,12 @@ void state_change(std::string_view message) {
   // Kafka writes state changes at TRACE but routes them regardless of the root level; we keep
   // them always on so controller decisions can be audited.
   write(Level::kInfo, kStateChangeChannel, message);
+  flush_state_changes();
+}
+
+void state_changes(const std::vector<std::string>& messages) {
+  for (const auto& m : messages) write(Level::kInfo, kStateChangeChannel, m);
+  if (!messages.empty()) flush_state_changes();
 }
 
 }  // namespace kb::log

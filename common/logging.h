@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kb::log {
 
@@ -24,6 +25,8 @@ bool enabled(Level level);
 void write(Level level, std::string_view channel, std::string_view message);
 // The state-change log (Kafka's state-change.log): controller decisions, leader/ISR transitions.
 void state_change(std::string_view message);
+// Many state-change lines, flushed to the file once at the end rather than line by line.
+void state_changes(const std::vector<std::string>& messages);
 
 class Line {
  public:

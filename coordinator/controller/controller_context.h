@@ -48,6 +48,9 @@ struct ControllerSettings {
   bool unclean_leader_election_default = false;     // unclean.leader.election.enable
   bool delete_topic_enable = true;                  // delete.topic.enable
   int leader_imbalance_per_broker_percentage = 10;  // leader.imbalance.per.broker.percentage
+  // Per-replica state-machine transitions are TRACE lines in Kafka: with a failover over 100,000
+  // partitions they are 300,000 lines, so they are only produced when log.level is TRACE.
+  bool log_replica_transitions = false;
 };
 
 struct ControllerContext {

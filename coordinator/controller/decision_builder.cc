@@ -337,8 +337,10 @@ void DecisionBuilder::replicas_to(const std::vector<PartitionReplica>& replicas,
       case ReplicaState::kDeletionIneligible:
         break;  // bookkeeping only
     }
-    log("Changed state of " + replica_name(r) + " from " + std::string(state_name(from)) + " to " +
-        std::string(state_name(target)));
+    if (work_.settings.log_replica_transitions) {
+      log("Changed state of " + replica_name(r) + " from " + std::string(state_name(from)) +
+          " to " + std::string(state_name(target)));
+    }
     change(change::SetReplicaState{r, target});
   }
   send_batch();

@@ -94,6 +94,10 @@ std::optional<LeaderAndIsr> initial_leader_and_isr(const std::vector<BrokerId>& 
 std::optional<LeaderAndIsr> remove_replica_from_isr(const LeaderAndIsr& current, BrokerId replica,
                                                     ControllerEpoch controller_epoch) {
   if (!contains(current.isr, replica)) return std::nullopt;
+  // Already leaderless with this replica as the last ISR member: the write would change only the
+  // epochs (Kafka 2.4 writes it anyway). Skipping it keeps a failover over many offline
+  // partitions from rewriting every /state; the next election bumps the leader epoch as usual.
+  if (current.isr.size() == 1 && current.leader == kNoBroker) return std::nullopt;
   BrokerId leader = current.leader == replica ? kNoBroker : current.leader;
   std::vector<BrokerId> isr;
   if (current.isr.size() == 1) {

@@ -62,7 +62,7 @@ class ControllerZk : public ControllerZkWriter {
  private:
   // Reads at least this many znodes through kReaderSessions extra sessions in parallel.
   static constexpr size_t kParallelReadThreshold = 4096;
-  static constexpr size_t kReaderSessions = 4;
+  static constexpr size_t kReaderSessions = 12;
   std::vector<GetDataResult> get_data_many_parallel(const std::vector<std::string>& paths);
   // zk::RemoveReassignment: rewrite /admin/reassign_partitions without `tp`, or delete it.
   WriteOutcome remove_reassignment(const TopicPartition& tp, ZkVersion epoch_zk_version);

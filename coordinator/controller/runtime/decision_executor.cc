@@ -81,8 +81,9 @@ ExecutionResult DecisionExecutor::execute(ControllerContext& context, Decision d
       if (current) apply_change(context, change::SetLeadership{tp, *current});
     }
   }
-  for (const auto& line : decision.state_change_log) log::state_change(line);
+  // Requests first: brokers start applying while the (possibly long) log is written.
   for (const auto& request : decision.requests) sender_(context, request);
+  log::state_changes(decision.state_change_log);
   result.applied = true;
   result.decision = std::move(decision);
   return result;

@@ -457,6 +457,7 @@ TEST(FencingTest, StateWrittenByNewerControllerIsNotOverwritten) {
 
 TEST(StateChangeLogTest, NamesPartitionsStatesAndNewLeadership) {
   ControllerContext ctx = make_context({1, 2});
+  ctx.settings.log_replica_transitions = true;
   add_partition(ctx, tp("t", 0), {1, 2}, lai(1, 3, {1, 2}, 4), 7);
   Decision d = decide_broker_change(ctx, registered({{2, 100}}));
   const std::vector<std::string> expected = {
@@ -470,6 +471,16 @@ TEST(StateChangeLogTest, NamesPartitionsStatesAndNewLeadership) {
               d.state_change_log.end())
         << line;
   }
+}
+
+TEST(StateChangeLogTest, ReplicaTransitionsOnlyWhenAskedFor) {
+  ControllerContext ctx = make_context({1, 2});
+  add_partition(ctx, tp("t", 0), {1, 2}, lai(1, 3, {1, 2}, 4), 7);
+  Decision d = decide_broker_change(ctx, registered({{2, 100}}));
+  for (const auto& line : d.state_change_log) {
+    EXPECT_EQ(line.find("Changed state of replica"), std::string::npos) << line;
+  }
+  EXPECT_FALSE(d.state_change_log.empty());  // partition transitions are always logged
 }
 
 // ---- controller change, dispatch ----

@@ -132,6 +132,10 @@ TEST(RemoveFromIsrTest, LastIsrMemberIsKept) {
   EXPECT_EQ(*s, lai(-1, 5, {1}, 7));
 }
 
+TEST(RemoveFromIsrTest, LastMemberOfLeaderlessIsrNoWrite) {
+  EXPECT_FALSE(remove_replica_from_isr(lai(-1, 5, {1}, 2), B(1), kEpoch));
+}
+
 TEST(RemoveFromIsrTest, NotInIsrNoWrite) {
   EXPECT_FALSE(remove_replica_from_isr(lai(1, 4, {1}, 2), B(2), kEpoch));
 }
