@@ -1,6 +1,7 @@
 #include "coordinator/controller/decisions.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "coordinator/controller/decision_builder.h"
 #include "coordinator/controller/reassignment.h"
@@ -389,6 +390,30 @@ Decision decide(const ControllerContext& context, const ControllerEvent& event) 
         }
       },
       event);
+}
+
+std::string_view event_name(const ControllerEvent& event) {
+  // In the order of the ControllerEvent alternatives.
+  static constexpr std::string_view kNames[] = {
+      "Startup",
+      "BrokerChange",
+      "BrokerModification",
+      "TopicChange",
+      "PartitionModifications",
+      "TopicDeletion",
+      "TopicDeletionStopReplicaResponse",
+      "PartitionReassignment",
+      "IsrChangeNotification",
+      "PreferredReplicaElection",
+      "ControlledShutdown",
+      "AutoPreferredReplicaLeaderElection",
+      "ControllerChange",
+      "Reelect",
+      "Expire",
+      "RegisterBrokerAndReelect",
+  };
+  static_assert(std::size(kNames) == std::variant_size_v<ControllerEvent>);
+  return kNames[event.index()];
 }
 
 }  // namespace kb::coordinator::controller

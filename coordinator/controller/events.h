@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -110,5 +111,8 @@ using ControllerEvent =
                  IsrChangeNotificationEvent, PreferredReplicaElectionEvent, ControlledShutdownEvent,
                  AutoPreferredReplicaLeaderElectionEvent, ControllerChangeEvent, ReelectEvent,
                  ExpireEvent, RegisterBrokerAndReelectEvent>;
+
+// Kafka's name for the event ("ControlledShutdown", "BrokerChange", ...), for logs.
+std::string_view event_name(const ControllerEvent& event);
 
 }  // namespace kb::coordinator::controller

@@ -114,8 +114,9 @@ std::vector<WriteOutcome> ControllerZk::write(const std::vector<ZkWrite>& writes
   std::vector<WriteOutcome> outcomes(writes.size());
   Completions completions;
   std::set<std::string> parents_created;
+  const ZkOp epoch_check = ZkOp::check(ControllerEpochZNode::path(), epoch_zk_version.value());
   auto fenced_multi_async = [&](size_t i, std::vector<ZkOp> ops, bool no_node_ok) {
-    ops.insert(ops.begin(), ZkOp::check(ControllerEpochZNode::path(), epoch_zk_version.value()));
+    ops.insert(ops.begin(), epoch_check);
     completions.add();
     client_.multi_async(
         std::move(ops), [&outcomes, &completions, i, no_node_ok](const MultiResult& r) {
@@ -125,6 +126,45 @@ std::vector<WriteOutcome> ControllerZk::write(const std::vector<ZkWrite>& writes
           outcomes[i] = o;
           completions.done();
         });
+  };
+  // Partition-state writes share multis of up to kStateWritesPerMulti ops after one epoch
+  // check: ZooKeeper commits one transaction per multi, so 10,000 states take 100 transactions
+  // instead of 10,000. A multi is all or nothing; when one state fails its version check the
+  // others come back RUNTIMEINCONSISTENCY and are written again one by one.
+  std::vector<size_t> group;
+  std::vector<ZkOp> group_ops;
+  auto flush_group = [&] {
+    if (group.empty()) return;
+    std::vector<ZkOp> ops{epoch_check};
+    ops.insert(ops.end(), group_ops.begin(), group_ops.end());
+    completions.add();
+    client_.multi_async(std::move(ops), [&outcomes, &completions, &fenced_multi_async,
+                                         indexes = group, singles = group_ops](
+                                            const MultiResult& r) {
+      const WriteOutcome whole = classify(r);
+      for (size_t j = 0; j < indexes.size(); ++j) {
+        if (whole.status == WriteStatus::kOk || whole.status == WriteStatus::kFenced ||
+            r.results.size() != indexes.size() + 1) {
+          outcomes[indexes[j]] = whole;
+          continue;
+        }
+        const ZkCode code = r.results[j + 1].code;
+        if (code == ZkCode::kRuntimeInconsistency || code == ZkCode::kOk) {
+          fenced_multi_async(indexes[j], {singles[j]}, false);  // innocent: write it alone
+        } else {
+          outcomes[indexes[j]] = {
+              code == ZkCode::kBadVersion ? WriteStatus::kBadVersion : WriteStatus::kFailed, code};
+        }
+      }
+      completions.done();
+    });
+    group.clear();
+    group_ops.clear();
+  };
+  auto add_to_group = [&](size_t i, ZkOp op) {
+    group.push_back(i);
+    group_ops.push_back(std::move(op));
+    if (group.size() == kStateWritesPerMulti) flush_group();
   };
   auto create_parent = [&](const std::string& path) {
     if (!parents_created.insert(path).second) return;
@@ -136,21 +176,21 @@ std::vector<WriteOutcome> ControllerZk::write(const std::vector<ZkWrite>& writes
 
   for (size_t i = 0; i < writes.size(); ++i) {
     const ZkWrite& w = writes[i];
+    const bool state_write = std::holds_alternative<zk::CreatePartitionState>(w) ||
+                             std::holds_alternative<zk::UpdatePartitionState>(w);
+    if (!state_write) flush_group();  // other writes keep their place in the order
     if (const auto* c = std::get_if<zk::CreatePartitionState>(&w)) {
+      // Parents are created outside the group but issued before its multi, and one session
+      // runs its requests in order.
       create_parent(TopicPartitionsZNode::path(c->partition.topic));
       create_parent(TopicPartitionZNode::path(c->partition.topic, c->partition.partition));
-      fenced_multi_async(
-          i,
-          {ZkOp::create(TopicPartitionStateZNode::path(c->partition.topic, c->partition.partition),
-                        TopicPartitionStateZNode::encode(c->state))},
-          false);
+      add_to_group(
+          i, ZkOp::create(TopicPartitionStateZNode::path(c->partition.topic, c->partition.partition),
+                          TopicPartitionStateZNode::encode(c->state)));
     } else if (const auto* u = std::get_if<zk::UpdatePartitionState>(&w)) {
-      fenced_multi_async(
-          i,
-          {ZkOp::set_data(
-              TopicPartitionStateZNode::path(u->partition.topic, u->partition.partition),
-              TopicPartitionStateZNode::encode(u->state), u->expected_version.value())},
-          false);
+      add_to_group(i, ZkOp::set_data(
+                          TopicPartitionStateZNode::path(u->partition.topic, u->partition.partition),
+                          TopicPartitionStateZNode::encode(u->state), u->expected_version.value()));
     } else if (const auto* d = std::get_if<zk::DeleteZnode>(&w)) {
       fenced_multi_async(i, {ZkOp::remove(d->path)}, true);
     } else if (const auto* a = std::get_if<zk::SetTopicAssignment>(&w)) {
@@ -174,6 +214,7 @@ std::vector<WriteOutcome> ControllerZk::write(const std::vector<ZkWrite>& writes
       }
     }
   }
+  flush_group();
   completions.wait();
   return outcomes;
 }

@@ -63,6 +63,8 @@ class ControllerZk : public ControllerZkWriter {
   // Reads at least this many znodes through kReaderSessions extra sessions in parallel.
   static constexpr size_t kParallelReadThreshold = 4096;
   static constexpr size_t kReaderSessions = 12;
+  // Partition-state writes per multi (each ~150 bytes; far below jute.maxbuffer).
+  static constexpr size_t kStateWritesPerMulti = 100;
   std::vector<GetDataResult> get_data_many_parallel(const std::vector<std::string>& paths);
   // zk::RemoveReassignment: rewrite /admin/reassign_partitions without `tp`, or delete it.
   WriteOutcome remove_reassignment(const TopicPartition& tp, ZkVersion epoch_zk_version);

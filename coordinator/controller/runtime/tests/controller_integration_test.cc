@@ -11,6 +11,7 @@
 
 #include "coordinator/controller/channel.h"
 #include "coordinator/controller/runtime/controller.h"
+#include "coordinator/controller/runtime/controller_zk.h"
 #include "coordinator/kafka_zk.h"
 #include "coordinator/tests/zk_test_env.h"
 #ifndef KB_CONTROLLER_STUB_ENCODING
@@ -487,6 +488,69 @@ TEST_F(ControllerIT, FailoverLoadsTwentyThousandPartitionStatesPipelined) {
   // Online partitions keep their leaders: failover does not elect again.
   EXPECT_EQ(state("load7", 11)->leader, BrokerId(2));
   EXPECT_EQ(state("load7", 11)->leader_epoch, LeaderEpoch(0));
+}
+
+// The controller decides on its cache first; a partition it did not write is re-read, and a
+// stale one (here the ISR grew in ZooKeeper without a notification) gets a second decision.
+TEST_F(ControllerIT, ControlledShutdownDecidesAgainWhenAnUnwrittenStateWasStale) {
+  const BrokerEpoch epoch1 = register_broker(1);
+  register_broker(2);
+  ASSERT_EQ(admin_->create_topic("s", {{0, {1, 2}}}, {}), CreateTopicResult::kCreated);
+  const LeaderAndIsr alone{BrokerId(1), LeaderEpoch(3), {BrokerId(1)}, ControllerEpoch(0)};
+  ASSERT_EQ(admin_->create_partition_states({{{"s", 0}, alone}}).at({"s", 0}).code, ZkCode::kOk);
+  Node& a = start_controller(2);
+  ASSERT_TRUE(eventually([&] { return a.controller->is_active(); }));
+  ASSERT_TRUE(eventually([&] { return a.controller->metrics().last_failover_ms >= 0; }));
+  // The leader takes broker 2 back into the ISR; the controller is not told.
+  auto current = admin_->get_partition_state("s", 0);
+  ASSERT_TRUE(current);
+  LeaderAndIsr grown = current->state;
+  grown.isr = {BrokerId(1), BrokerId(2)};
+  ASSERT_EQ(admin_->update_partition_state({"s", 0}, grown, current->version).code,
+            ZkCode::kOk);
+
+  auto promise = std::make_shared<std::promise<ControlledShutdownReply>>();
+  auto future = promise->get_future();
+  a.controller->controlled_shutdown(
+      BrokerId(1), epoch1, [promise](const ControlledShutdownReply& r) { promise->set_value(r); });
+  ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+  ControlledShutdownReply reply = future.get();
+  EXPECT_EQ(reply.error, ErrorCode::kNone);
+  EXPECT_TRUE(reply.remaining_partitions.empty());
+  EXPECT_EQ(state("s", 0)->leader, BrokerId(2));
+}
+
+// Partition-state writes share multis; one stale version must fail alone and the rest land.
+TEST_F(ControllerIT, BatchedStateWritesIsolateTheOneWithAStaleVersion) {
+  constexpr int kPartitions = 250;  // more than two multis' worth
+  Node& a = start_controller(1);
+  ASSERT_TRUE(eventually([&] { return a.controller->is_active(); }));
+  a.controller->shutdown();  // keep the epoch; we write with it below
+  ASSERT_EQ(admin_->create_topic("w", {}, {}), CreateTopicResult::kCreated);
+  std::vector<ZkWrite> creates;
+  for (int p = 0; p < kPartitions; ++p) {
+    creates.push_back(zk::CreatePartitionState{
+        {"w", p}, LeaderAndIsr{BrokerId(1), LeaderEpoch(0), {BrokerId(1)}, ControllerEpoch(1)}});
+  }
+  const ZkVersion epoch_version(admin_client_->get_data(ControllerEpochZNode::path()).stat.version);
+  ControllerZk writer(*admin_);
+  for (const WriteOutcome& o : writer.write(creates, epoch_version))
+    ASSERT_EQ(o.status, WriteStatus::kOk) << zk_code_name(o.code);
+
+  std::vector<ZkWrite> updates;
+  for (int p = 0; p < kPartitions; ++p) {
+    updates.push_back(zk::UpdatePartitionState{
+        {"w", p}, LeaderAndIsr{BrokerId(1), LeaderEpoch(1), {BrokerId(1)}, ControllerEpoch(1)},
+        ZkVersion(p == 150 ? 7 : 0)});
+  }
+  std::vector<WriteOutcome> outcomes = writer.write(updates, epoch_version);
+  for (int p = 0; p < kPartitions; ++p) {
+    EXPECT_EQ(outcomes[p].status, p == 150 ? WriteStatus::kBadVersion : WriteStatus::kOk) << p;
+    EXPECT_EQ(state("w", p)->leader_epoch, LeaderEpoch(p == 150 ? 0 : 1)) << p;
+  }
+  // A stale epoch version fences the whole batch.
+  std::vector<WriteOutcome> fenced = writer.write(updates, ZkVersion(epoch_version.value() + 5));
+  for (const WriteOutcome& o : fenced) EXPECT_EQ(o.status, WriteStatus::kFenced);
 }
 
 }  // namespace
