@@ -7,6 +7,8 @@
 
 #include "broker/broker_services.h"
 #include "broker/controlled_shutdown_client.h"
+#include "broker/metrics/broker_metrics.h"
+#include "broker/metrics/metrics_http_server.h"
 #include "broker/network/socket_server.h"
 #include "broker/request_dispatcher.h"
 #include "broker/storage/log_manager.h"
@@ -78,6 +80,7 @@ struct KafkaServer::Impl {
   std::unique_ptr<TopicAdmin> topic_admin;
   std::unique_ptr<RequestDispatcher> dispatcher;
   std::unique_ptr<network::SocketServer> socket_server;
+  std::unique_ptr<MetricsHttpServer> metrics_http;
   coordinator::BrokerInfo registration;
   int session_timeout_ms = 0;
   bool started = false;
@@ -87,6 +90,23 @@ struct KafkaServer::Impl {
   // ephemeral nodes are gone: open a new session, register again (a new broker epoch), re-read
   // topic configs and rejoin the controller election. Runs on the admin thread; retries every
   // second until it succeeds or the broker stops.
+  BrokerMetricsSnapshot metrics_snapshot() const {
+    BrokerMetricsSnapshot s;
+    s.broker_id = services.broker_id;
+    s.partition_count = static_cast<int64_t>(replicas->partition_count());
+    s.leader_count = static_cast<int64_t>(replicas->leader_count());
+    s.under_replicated_partitions = static_cast<int64_t>(replicas->under_replicated_partitions());
+    s.isr_shrinks = replicas->isr_shrinks();
+    s.isr_expands = replicas->isr_expands();
+    const auto c = controller->metrics();
+    s.active_controller_count = c.active ? 1 : 0;
+    s.offline_partitions = c.active ? c.offline_partitions : 0;
+    s.unclean_leader_elections = c.unclean_leader_elections;
+    s.controller_changes = c.controller_changes;
+    s.last_failover_ms = c.last_failover_ms;
+    return s;
+  }
+
   void recover_session() {
     try {
       zk_client->reconnect();
@@ -241,6 +261,12 @@ void KafkaServer::start() {
   net.connections_max_idle_ms = cfg.get_long("connections.max.idle.ms");
   m.dispatcher = std::make_unique<RequestDispatcher>(m.services);
   m.socket_server = std::make_unique<network::SocketServer>(net, *m.dispatcher);
+  // Bound before the listeners so a taken port fails startup before clients see the broker.
+  if (const int32_t port = cfg.get_int("kb.metrics.port"); port >= 0) {
+    m.metrics_http = std::make_unique<MetricsHttpServer>(
+        cfg.get_string("kb.metrics.host"), static_cast<uint16_t>(port),
+        [&m] { return render_prometheus(m.metrics_snapshot()); });
+  }
   m.socket_server->start();
 
   // 4. Registration: port 0 becomes the bound port, an empty host the local hostname.
@@ -299,6 +325,7 @@ void KafkaServer::shutdown() {
       KB_LOG_WARN("server") << "Controlled shutdown failed: " << e.what();
     }
   }
+  if (m.metrics_http) m.metrics_http->stop();
   if (m.socket_server) m.socket_server->stop();
   if (m.topic_configs) m.topic_configs->stop();
   if (m.controller) m.controller->shutdown();

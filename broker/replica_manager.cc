@@ -382,6 +382,11 @@ void ReplicaManager::maybe_propagate_isr_changes(int64_t now) {
   }
 }
 
+size_t ReplicaManager::partition_count() const {
+  std::shared_lock lock(mutex_);
+  return partitions_.size();
+}
+
 size_t ReplicaManager::under_replicated_partitions() const {
   std::shared_lock lock(mutex_);
   size_t n = 0;

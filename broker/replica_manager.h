@@ -149,6 +149,7 @@ class ReplicaManager {
   int64_t isr_shrinks() const { return isr_shrinks_.load(); }
   int64_t isr_expands() const { return isr_expands_.load(); }
   size_t leader_count() const;
+  size_t partition_count() const;
 
  private:
   std::shared_ptr<Partition> get_or_create_partition(const TopicPartition& tp,

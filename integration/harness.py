@@ -374,6 +374,7 @@ class Broker:
         self.log_file = os.path.join(self.dir, "broker.log")
         self.properties_file = os.path.join(self.dir, "server.properties")
         self.overrides = dict(overrides)
+        self.metrics_port = free_port()
         self.proc = None
         self.starts = 0
         os.makedirs(self.log_dir, exist_ok=True)
@@ -381,6 +382,19 @@ class Broker:
     @property
     def address(self):
         return "127.0.0.1:%d" % self.port
+
+    def metrics(self):
+        """GET /metrics (Prometheus text) as {name: value}; the broker label is dropped."""
+        import urllib.request
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % self.metrics_port,
+                                    timeout=5) as r:
+            text = r.read().decode()
+        out = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                out[name.split("{", 1)[0]] = float(value)
+        return out
 
     def write_properties(self):
         props = read_properties(BASE_PROPERTIES)
@@ -391,6 +405,7 @@ class Broker:
             "advertised.listeners": "PLAINTEXT://127.0.0.1:%d" % self.port,
             "log.dirs": self.log_dir,
             "zookeeper.connect": self.cluster.zk.connect,
+            "kb.metrics.port": str(self.metrics_port),
         })
         props.update(self.overrides)
         with open(self.properties_file, "w", encoding="utf-8") as f:
@@ -519,6 +534,7 @@ class Cluster:
                 raise RuntimeError("broker %d exited during startup (code %s)\n%s" % (
                     broker.broker_id, broker.proc.returncode, broker.log_tail()))
             broker.port = free_port()
+            broker.metrics_port = free_port()
 
     def wait_ready(self, brokers=None, timeout=90):
         """Waits until each broker listens and answers a Metadata request that lists every

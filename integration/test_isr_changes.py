@@ -34,6 +34,10 @@ class IsrChangesTest(harness.ClusterTestCase):
             harness.wait_until(lambda: follower.broker_id not in self.isr(topic),
                                LAG_MS / 1000.0 + 20, "the paused follower out of the ISR")
             self.assertEqual(2, len(self.isr(topic)))
+            leader_broker = self.cluster.broker(leader)
+            shrunk = leader_broker.metrics()
+            self.assertGreaterEqual(shrunk["kafka_server_replicamanager_isrshrinks_total"], 1)
+            self.assertEqual(1, shrunk["kafka_server_replicamanager_underreplicatedpartitions"])
             more, failed = self.produce_acked(topic, [b"b-%d" % i for i in range(100)],
                                               partition=0, timeout=30)
             self.assertEqual([], failed, "acks=all with an ISR of two")
@@ -42,6 +46,9 @@ class IsrChangesTest(harness.ClusterTestCase):
             follower.resume()
         harness.wait_until(lambda: follower.broker_id in self.isr(topic), 60,
                            "the resumed follower back in the ISR")
+        expanded = self.cluster.broker(leader).metrics()
+        self.assertGreaterEqual(expanded["kafka_server_replicamanager_isrexpands_total"], 1)
+        self.assertEqual(0, expanded["kafka_server_replicamanager_underreplicatedpartitions"])
         self.wait_for_high_watermark(topic, 0, len(acked))
         got = self.consume_all(topic, [0], timeout=60)
         consumed = {(m.partition(), m.offset()): m.value() for m in got}

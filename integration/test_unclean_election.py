@@ -56,6 +56,10 @@ class UncleanElectionTest(harness.ClusterTestCase):
         state = self.cluster.partition_state(topic, 0)
         self.assertEqual(-1, state["leader"])
         self.assertEqual([leader.broker_id], state["isr"])
+        controller = self.cluster.broker(self.cluster.controller_id())
+        metrics = controller.metrics()
+        self.assertEqual(1, metrics["kafka_controller_kafkacontroller_activecontrollercount"])
+        self.assertGreaterEqual(metrics["kafka_controller_kafkacontroller_offlinepartitionscount"], 1)
         # The old leader returns: it leads again and every acknowledged record is there.
         leader.start()
         self.cluster.wait_ready(self.cluster.brokers, timeout=60)
@@ -69,6 +73,9 @@ class UncleanElectionTest(harness.ClusterTestCase):
         leader, follower, acked = self.run_scenario(topic)
         harness.wait_until(lambda: self.leader(topic) == follower.broker_id, 30,
                            "the stale follower elected uncleanly")
+        controller = self.cluster.broker(self.cluster.controller_id())
+        self.assertGreaterEqual(controller.metrics()[
+            "kafka_controller_controllerstats_uncleanleaderelections_total"], 1)
         leader.start()
         self.cluster.wait_ready(self.cluster.brokers, timeout=60)
 

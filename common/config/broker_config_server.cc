@@ -125,6 +125,12 @@ void append_server_definitions(std::vector<Definition>* t) {
   t->push_back(def("kb.log.level", Type::kString, "INFO", log_level(), kMedium,
                    "(Ours, not Kafka's.) Lowest level written to the broker's log: TRACE, "
                    "DEBUG, INFO, WARN, ERROR or FATAL."));
+  t->push_back(def("kb.metrics.port", Type::kInt, "-1", between(-1, 65535), kMedium,
+                   "(Ours, not Kafka's.) Port of the HTTP endpoint serving GET /metrics in "
+                   "Prometheus text format (replica manager and controller metrics); -1 "
+                   "disables it, 0 picks a free port (logged)."));
+  t->push_back(def("kb.metrics.host", Type::kString, "127.0.0.1", non_empty(), kLow,
+                   "(Ours, not Kafka's.) Address the metrics endpoint binds to."));
   t->push_back(def("kb.log.dir", Type::kString, "", no_validation(), kMedium,
                    "(Ours, not Kafka's.) Directory for server.log and state-change.log; empty "
                    "logs to stderr only."));
