@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string_view>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -120,22 +121,21 @@ const EndPoint* find_endpoint(const BrokerInfo& info, const std::string& listene
   return nullptr;
 }
 
-// Groups items by topic, keeping the order in which topics first appear.
-template <typename Item, typename TopicOf>
-std::vector<std::pair<std::string, std::vector<const Item*>>> group_by_topic(
-    const std::vector<Item>& items, TopicOf topic_of) {
-  std::vector<std::pair<std::string, std::vector<const Item*>>> groups;
-  for (const auto& item : items) {
-    const std::string& topic = topic_of(item);
-    auto it =
-        std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == topic; });
-    if (it == groups.end()) {
-      groups.emplace_back(topic, std::vector<const Item*>{});
-      it = std::prev(groups.end());
+// Appends one entry per partition to `out`, grouped under their topic (topics in the order in
+// which they first appear), for the request versions that group partitions by topic.
+template <typename TopicEntry, typename Name, typename Entries, typename Partition,
+          typename ToEntry>
+void group_by_topic(const std::vector<Partition>& partitions, std::vector<TopicEntry>& out,
+                    Name TopicEntry::*name, Entries TopicEntry::*entries, const ToEntry& to_entry) {
+  std::unordered_map<std::string_view, size_t> index_of_topic;
+  for (const auto& p : partitions) {
+    auto [it, added] = index_of_topic.try_emplace(p.partition.topic, out.size());
+    if (added) {
+      out.emplace_back();
+      out.back().*name = p.partition.topic;
     }
-    it->second.push_back(&item);
+    (out[it->second].*entries).push_back(to_entry(p));
   }
-  return groups;
 }
 
 template <typename Message>
@@ -180,15 +180,9 @@ EncodedRequest encode_leader_and_isr(const ControllerContext& context,
     return s;
   };
   if (version >= 2) {
-    for (auto& [topic, partitions] : group_by_topic(
-             request.partitions, [](const LeaderAndIsrPartition& p) -> const std::string& {
-               return p.partition.topic;
-             })) {
-      protocol::LeaderAndIsrRequest::LeaderAndIsrTopicState topic_state;
-      topic_state.topic_name = topic;
-      for (const auto* p : partitions) topic_state.partition_states.push_back(to_state(*p));
-      message.topic_states.push_back(std::move(topic_state));
-    }
+    using Topic = protocol::LeaderAndIsrRequest::LeaderAndIsrTopicState;
+    group_by_topic(request.partitions, message.topic_states, &Topic::topic_name,
+                   &Topic::partition_states, to_state);
   } else {
     for (const auto& p : request.partitions)
       message.ungrouped_partition_states.push_back(to_state(p));
@@ -232,15 +226,9 @@ EncodedRequest encode_update_metadata(const ControllerContext& context,
     return s;
   };
   if (version >= 5) {
-    for (auto& [topic, partitions] : group_by_topic(
-             request.partitions, [](const UpdateMetadataPartition& p) -> const std::string& {
-               return p.partition.topic;
-             })) {
-      protocol::UpdateMetadataRequest::UpdateMetadataTopicState topic_state;
-      topic_state.topic_name = topic;
-      for (const auto* p : partitions) topic_state.partition_states.push_back(to_state(*p));
-      message.topic_states.push_back(std::move(topic_state));
-    }
+    using Topic = protocol::UpdateMetadataRequest::UpdateMetadataTopicState;
+    group_by_topic(request.partitions, message.topic_states, &Topic::topic_name,
+                   &Topic::partition_states, to_state);
   } else {
     for (const auto& p : request.partitions)
       message.ungrouped_partition_states.push_back(to_state(p));
@@ -284,16 +272,9 @@ EncodedRequest encode_stop_replica(const ControllerContext& context,
   // v0-2 carry no leader epoch (that came with v3, Kafka 2.6): StopReplicaPartition.leader_epoch
   // is not sent.
   if (version >= 1) {
-    for (auto& [topic, partitions] : group_by_topic(
-             request.partitions, [](const StopReplicaPartition& p) -> const std::string& {
-               return p.partition.topic;
-             })) {
-      protocol::StopReplicaRequest::StopReplicaTopic topic_entry;
-      topic_entry.name = topic;
-      for (const auto* p : partitions)
-        topic_entry.partition_indexes.push_back(p->partition.partition);
-      message.topics.push_back(std::move(topic_entry));
-    }
+    using Topic = protocol::StopReplicaRequest::StopReplicaTopic;
+    group_by_topic(request.partitions, message.topics, &Topic::name, &Topic::partition_indexes,
+                   [](const StopReplicaPartition& p) { return p.partition.partition; });
   } else {
     for (const auto& p : request.partitions) {
       message.ungrouped_partitions.push_back({p.partition.topic, p.partition.partition});

@@ -14,9 +14,7 @@
 #include "coordinator/controller/runtime/controller_zk.h"
 #include "coordinator/kafka_zk.h"
 #include "coordinator/tests/zk_test_env.h"
-#ifndef KB_CONTROLLER_STUB_ENCODING
 #include "protocol/messages/stop_replica.h"
-#endif
 
 namespace kb::coordinator::controller {
 namespace {
@@ -406,7 +404,6 @@ TEST_F(ControllerIT, AddedPartitionsGetStates) {
   EXPECT_EQ(state("t", 1)->leader, BrokerId(1));
 }
 
-#ifndef KB_CONTROLLER_STUB_ENCODING
 // Every replica acknowledges StopReplica for all the partitions it was asked to stop.
 std::vector<uint8_t> stop_replica_ok(int16_t api_key, int16_t version,
                                      const std::vector<uint8_t>& body) {
@@ -444,7 +441,6 @@ TEST_F(ControllerIT, MarkedTopicIsDeletedAfterEveryReplicaStopped) {
   EXPECT_GE(a.channel.count(BrokerId(2), protocol::StopReplicaRequest::kApiKey), 2);
   EXPECT_TRUE(state("kept", 0).has_value());
 }
-#endif
 
 TEST_F(ControllerIT, FailoverLoadsTwentyThousandPartitionStatesPipelined) {
   constexpr int kTopics = 20;
