@@ -10,7 +10,9 @@
 #include "broker/network/socket_server.h"
 #include "broker/request_dispatcher.h"
 #include "broker/storage/log_manager.h"
+#include "broker/producer_id_manager.h"
 #include "broker/topic_admin.h"
+#include "coordinator/producer_id_block.h"
 #include "broker/topic_config_cache.h"
 #include "common/config/broker_config.h"
 #include "common/config/config.h"
@@ -76,6 +78,7 @@ struct KafkaServer::Impl {
   std::unique_ptr<coordinator::controller::Controller> controller;
   std::unique_ptr<TaskThread> admin_thread;
   std::unique_ptr<TopicAdmin> topic_admin;
+  std::unique_ptr<ProducerIdManager> producer_ids;
   std::unique_ptr<RequestDispatcher> dispatcher;
   std::unique_ptr<network::SocketServer> socket_server;
   coordinator::BrokerInfo registration;
@@ -230,6 +233,12 @@ void KafkaServer::start() {
   m.services.controller = m.controller.get();
   m.topic_admin = std::make_unique<TopicAdmin>(m.services, *m.zk, *m.admin_thread);
   m.services.topic_admin = m.topic_admin.get();
+  m.producer_ids = std::make_unique<ProducerIdManager>(
+      [&m, broker_id] {
+        return coordinator::claim_producer_id_block(m.zk->client(), BrokerId(broker_id));
+      },
+      *m.admin_thread);
+  m.services.producer_ids = m.producer_ids.get();
 
   network::ServerOptions net;
   for (const auto& l : listeners) net.listeners.push_back({l.name, l.host, l.port});
