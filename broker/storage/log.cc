@@ -211,6 +211,7 @@ void Log::roll(Offset new_base, int64_t now_ms, const LogConfig& config) {
     if (old && old->empty()) segments_.erase(old->base_offset().value());
     segments_[new_base.value()] = created;
   }
+  if (old && !old->empty()) write_producer_snapshot(/*sync=*/false);  // state below new_base
   if (old) {
     if (old->empty()) {
       // An empty active segment at another base (e.g. before an offset jump) is just replaced.
@@ -382,6 +383,7 @@ void Log::truncate_to(Offset offset) {
     recovery_point_ = std::min(recovery_point_, log_end_);
   }
   epochs_->truncate_from_end(offset.value());
+  drop_producer_snapshots_after(offset.value());
   rebuild_producer_state();  // the dropped batches may be among a producer's last five
   for (const auto& segment : dropped) delete_segment_files(segment, *config, /*immediately=*/false);
 }
@@ -408,6 +410,7 @@ void Log::truncate_fully_locked(Offset offset) {
   }
   epochs_->clear();
   producers_.clear();
+  drop_producer_snapshots_after(-1);
   for (const auto& segment : dropped) delete_segment_files(segment, *config, /*immediately=*/false);
 }
 
@@ -461,6 +464,7 @@ void Log::close() {
   std::lock_guard append_lock(append_mu_);
   if (closed_) return;
   closed_ = true;
+  write_producer_snapshot(/*sync=*/true);  // the next load need not scan the log
   epochs_->detach();  // the directory may be renamed for deletion next
   std::shared_lock lock(state_mu_);
   for (const auto& [base, segment] : segments_) segment->close();

@@ -141,8 +141,12 @@ class Log {
   std::optional<AppendResult> check_producers(std::span<const ProducerBatchFacts> batches,
                                               const LogConfig& config,
                                               ProducerStateManager::Staged* staged);
-  // Rebuilds the producer state from the batch headers of the whole log (load, truncation).
+  // Rebuilds the producer state from the newest usable snapshot and the batches after it (load,
+  // truncation).
   void rebuild_producer_state();
+  // Writes `<log end>.snapshot` (roll, close); keeps the newest few.
+  void write_producer_snapshot(bool sync);
+  void drop_producer_snapshots_after(int64_t offset);
 
   int64_t now() const { return clock_ ? clock_() : wall_clock(); }
   static int64_t wall_clock();

@@ -11,8 +11,9 @@
 // appends and log loading apply the leader's batches without checks (the leader already decided),
 // so that whichever replica becomes leader next knows the same five batches.
 //
-// Not kept: snapshots (the state is rebuilt by scanning the batch headers of the whole log on load
-// and after a truncation), producer expiry (transactional.id.expiration.ms), transactions.
+// Persisted in `<offset>.snapshot` files (producer_snapshot.h) written on segment roll and on
+// close; loading and truncation start from the newest usable snapshot and scan the batch headers
+// after it. Not kept: producer expiry (transactional.id.expiration.ms), transactions.
 //
 // Thread-safety: none; the owning Log calls it under its appender lock.
 #include <cstdint>
@@ -90,6 +91,10 @@ class ProducerStateManager {
   void clear() { producers_.clear(); }
 
   const ProducerEntry* find(int64_t producer_id) const;
+  template <typename Fn>  // fn(producer_id, const ProducerEntry&)
+  void for_each(Fn&& fn) const {
+    for (const auto& [id, entry] : producers_) fn(id, entry);
+  }
   size_t size() const { return producers_.size(); }
 
  private:

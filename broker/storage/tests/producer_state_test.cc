@@ -2,10 +2,14 @@
 // duplicates answered with the original offsets, follower appends, rebuild on load and truncation).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "broker/storage/log.h"
+#include "broker/storage/producer_snapshot.h"
 #include "broker/storage/producer_state.h"
 #include "broker/storage/tests/test_util.h"
 
@@ -218,6 +222,87 @@ TEST(ProducerStateLogTest, TruncationForgetsTheRemovedBatches) {
   EXPECT_EQ(log->log_end_offset(), Offset(4));
   log->truncate_fully_and_start_at(Offset(10));
   EXPECT_EQ(leader(*log, idempotent_batch(5, 0, 4, 1)).error, ErrorCode::kUnknownProducerId);
+}
+
+}  // namespace
+}  // namespace kb::storage
+
+// ---- snapshots ----
+namespace kb::storage {
+namespace {
+
+TEST(ProducerSnapshotTest, RoundTripKeepsTheWindow) {
+  ProducerStateManager state;
+  constexpr int32_t kMax = std::numeric_limits<int32_t>::max();
+  for (int i = 0; i < 7; ++i) state.apply_unchecked(facts(1, 2, i * 2, 2, 100 + i * 2));
+  state.apply_unchecked(facts(9, 0, kMax - 1, 3, 500));  // wraps to 0
+  auto bytes = encode_producer_snapshot(state);
+  ProducerStateManager back;
+  ASSERT_TRUE(decode_producer_snapshot(bytes, &back));
+  ASSERT_NE(back.find(1), nullptr);
+  EXPECT_EQ(back.find(1)->epoch, 2);
+  EXPECT_EQ(back.find(1)->batches, state.find(1)->batches);
+  EXPECT_EQ(back.find(9)->batches, state.find(9)->batches);
+  EXPECT_EQ(back.find(9)->batches.front().first_seq, kMax - 1);
+  bytes[bytes.size() - 3] ^= 1;
+  EXPECT_FALSE(decode_producer_snapshot(bytes, &back));
+  EXPECT_FALSE(decode_producer_snapshot(std::span<const uint8_t>(bytes).first(5), &back));
+}
+
+std::vector<std::string> snapshot_files(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() == ".snapshot") out.push_back(e.path().filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(ProducerSnapshotTest, CleanCloseWritesASnapshotThatLoadingUses) {
+  TempDir dir;
+  std::vector<std::vector<uint8_t>> sent;
+  {
+    auto log = Log::open(log_options(dir.sub("t-0")));
+    for (int i = 0; i < 6; ++i) {
+      sent.push_back(idempotent_batch(3, 0, i, 1));
+      ASSERT_EQ(leader(*log, sent.back()).error, ErrorCode::kNone);
+    }
+  }
+  EXPECT_EQ(snapshot_files(dir.sub("t-0")),
+            (std::vector<std::string>{"00000000000000000006.snapshot"}));
+  auto log = Log::open(log_options(dir.sub("t-0")));
+  // The five newest are still duplicates after the restart; the oldest is out of the window.
+  EXPECT_EQ(leader(*log, sent[1]).first_offset, Offset(1));
+  EXPECT_EQ(leader(*log, sent[5]).first_offset, Offset(5));
+  EXPECT_EQ(leader(*log, sent[0]).error, ErrorCode::kOutOfOrderSequenceNumber);
+  EXPECT_EQ(log->log_end_offset(), Offset(6));
+}
+
+TEST(ProducerSnapshotTest, RollSnapshotsAreTruncatedAndScannedAfter) {
+  TempDir dir;
+  LogConfig config;
+  config.segment_bytes = static_cast<int64_t>(idempotent_batch(1, 0, 0, 1).size()) * 2;
+  auto log = Log::open(log_options(dir.sub("t-0"), config));
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_EQ(leader(*log, idempotent_batch(4, 0, i, 1)).error, ErrorCode::kNone);
+  }
+  EXPECT_EQ(snapshot_files(dir.sub("t-0")),
+            (std::vector<std::string>{"00000000000000000002.snapshot",
+                                      "00000000000000000004.snapshot"}));
+  log->truncate_to(Offset(3));
+  EXPECT_EQ(snapshot_files(dir.sub("t-0")),
+            (std::vector<std::string>{"00000000000000000002.snapshot"}));
+  // State = snapshot at 2 + the batch at offset 2 scanned after it.
+  EXPECT_EQ(leader(*log, idempotent_batch(4, 0, 2, 1)).first_offset, Offset(2));
+  EXPECT_EQ(leader(*log, idempotent_batch(4, 0, 3, 1)).first_offset, Offset(3));
+  // A corrupt snapshot is ignored: the log is scanned instead.
+  log.reset();
+  for (const auto& name : snapshot_files(dir.sub("t-0"))) {
+    std::filesystem::resize_file(dir.sub("t-0") + "/" + name, 7);
+  }
+  log = Log::open(log_options(dir.sub("t-0"), config));
+  EXPECT_EQ(leader(*log, idempotent_batch(4, 0, 3, 1)).first_offset, Offset(3));
+  EXPECT_EQ(leader(*log, idempotent_batch(4, 0, 4, 1)).first_offset, Offset(4));
 }
 
 }  // namespace
