@@ -8,11 +8,10 @@
 #include "broker/broker_services.h"
 #include "broker/controlled_shutdown_client.h"
 #include "broker/network/socket_server.h"
+#include "broker/producer_id_manager.h"
 #include "broker/request_dispatcher.h"
 #include "broker/storage/log_manager.h"
-#include "broker/producer_id_manager.h"
 #include "broker/topic_admin.h"
-#include "coordinator/producer_id_block.h"
 #include "broker/topic_config_cache.h"
 #include "common/config/broker_config.h"
 #include "common/config/config.h"
@@ -20,6 +19,7 @@
 #include "coordinator/controller/channel/channel_manager.h"
 #include "coordinator/controller/runtime/controller.h"
 #include "coordinator/kafka_zk.h"
+#include "coordinator/producer_id_block.h"
 #include "coordinator/zk_client.h"
 
 namespace kb::broker {

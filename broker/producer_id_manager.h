@@ -25,7 +25,8 @@ class ProducerIdManager {
   // (kNone, id) or (error, -1).
   using Callback = std::function<void(ErrorCode, int64_t)>;
 
-  ProducerIdManager(ClaimBlock claim, TaskThread& thread) : claim_(std::move(claim)), thread_(thread) {}
+  ProducerIdManager(ClaimBlock claim, TaskThread& thread)
+      : claim_(std::move(claim)), thread_(thread) {}
 
   // A new producer id. When the claim of a block fails, the waiting callers get
   // COORDINATOR_NOT_AVAILABLE, which clients retry.

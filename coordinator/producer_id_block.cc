@@ -35,7 +35,8 @@ ProducerIdBlock claim_producer_id_block(ZkClient& zk, BrokerId broker, int64_t b
       block.block_start = last.block_end + 1;
       block.block_end = last.block_end + block_size;
     }
-    auto [code, stat] = zk.set_data(path, ProducerIdBlockZNode::encode(block), current.stat.version);
+    auto [code, stat] =
+        zk.set_data(path, ProducerIdBlockZNode::encode(block), current.stat.version);
     if (code == ZkCode::kOk) {
       KB_LOG_INFO("producer-id") << "Claimed producer id block [" << block.block_start << ", "
                                  << block.block_end << "] for broker " << broker;

@@ -9,11 +9,11 @@
 // COORDINATOR_NOT_AVAILABLE it is not retried forever, and unlike
 // TRANSACTIONAL_ID_AUTHORIZATION_FAILED it does not blame ACLs. An empty transactional id is
 // INVALID_REQUEST, as in Kafka.
+#include "protocol/messages/init_producer_id.h"
 #include "broker/broker_services.h"
 #include "broker/handlers/registry.h"
 #include "broker/producer_id_manager.h"
 #include "common/error_code.h"
-#include "protocol/messages/init_producer_id.h"
 
 namespace kb::broker {
 

@@ -82,7 +82,8 @@ AppendResult Log::append_as_leader(std::span<uint8_t> batches, LeaderEpoch epoch
       records::set_log_append_time(batch, now_ms);
       max_ts = now_ms;
     }
-    if (h.producer_id >= 0) producer_batches.push_back(ProducerBatchFacts::from_header(h, next, max_ts));
+    if (h.producer_id >= 0)
+      producer_batches.push_back(ProducerBatchFacts::from_header(h, next, max_ts));
     int64_t last = next + h.last_offset_delta;
     infos.push_back({Offset(last), max_ts, static_cast<uint32_t>(h.total_size())});
     next = last + 1;
@@ -139,7 +140,9 @@ AppendResult Log::append_as_follower(std::span<const uint8_t> batches) {
     }
     if (first < 0) first = h.base_offset;
     epoch_starts.push_back({h.partition_leader_epoch, h.base_offset});
-    if (h.producer_id >= 0) producer_batches.push_back(ProducerBatchFacts::from_header(h, h.base_offset, h.max_timestamp));
+    if (h.producer_id >= 0)
+      producer_batches.push_back(
+          ProducerBatchFacts::from_header(h, h.base_offset, h.max_timestamp));
     infos.push_back({Offset(h.last_offset()), h.max_timestamp, static_cast<uint32_t>(h.total_size())});
     expected = h.last_offset() + 1;
     pos += h.total_size();
@@ -211,7 +214,7 @@ void Log::roll(Offset new_base, int64_t now_ms, const LogConfig& config) {
     if (old && old->empty()) segments_.erase(old->base_offset().value());
     segments_[new_base.value()] = created;
   }
-  if (old && !old->empty()) write_producer_snapshot(/*sync=*/false);  // state below new_base
+  if (old && !old->empty()) write_producer_snapshot(/*sync=*/false);  // batches below the log end
   if (old) {
     if (old->empty()) {
       // An empty active segment at another base (e.g. before an offset jump) is just replaced.

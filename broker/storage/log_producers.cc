@@ -25,8 +25,8 @@ std::optional<AppendResult> Log::check_producers(std::span<const ProducerBatchFa
     // where it is the append time, and -1 otherwise like any other CreateTime answer.
     KB_LOG_DEBUG("storage") << "[Log partition=" << tp_.to_string()
                             << "] Duplicate batch of producer " << batches.front().producer_id
-                            << ", answering with offsets " << check.duplicate->first_offset
-                            << ".." << check.duplicate->last_offset;
+                            << ", answering with offsets " << check.duplicate->first_offset << ".."
+                            << check.duplicate->last_offset;
     AppendResult result;
     result.first_offset = Offset(check.duplicate->first_offset);
     result.last_offset = Offset(check.duplicate->last_offset);
@@ -54,8 +54,8 @@ std::map<int64_t, std::string> list_snapshots(const std::string& dir) {
   std::map<int64_t, std::string> out;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (auto offset = parse_segment_file_name(entry.path().filename().string(),
-                                              kProducerSnapshotSuffix)) {
+    if (auto offset =
+            parse_segment_file_name(entry.path().filename().string(), kProducerSnapshotSuffix)) {
       out[*offset] = entry.path().string();
     }
   }
@@ -106,9 +106,10 @@ void Log::rebuild_producer_state() {
     const auto& [at, path] = *it;
     if (at <= end) {
       auto data = read_whole_file(path);
-      if (data && decode_producer_snapshot(std::span<const uint8_t>(
-                              reinterpret_cast<const uint8_t*>(data->data()), data->size()),
-                          &producers_)) {
+      if (data && decode_producer_snapshot(
+                      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data->data()),
+                                               data->size()),
+                      &producers_)) {
         from = at;
         break;
       }
@@ -126,7 +127,8 @@ void Log::rebuild_producer_state() {
     while (scanner.next(&b) == ScanStatus::kOk) {
       const auto& h = b.header;
       if (h.producer_id < 0 || h.is_control() || h.base_offset < from) continue;
-      producers_.apply_unchecked(ProducerBatchFacts::from_header(h, h.base_offset, h.max_timestamp));
+      producers_.apply_unchecked(
+          ProducerBatchFacts::from_header(h, h.base_offset, h.max_timestamp));
     }
   }
   producers_.evict_below(log_start_offset().value());

@@ -29,8 +29,8 @@ int32_t ProducerBatchFacts::last_sequence() const {
 
 ProducerBatchFacts ProducerBatchFacts::from_header(const records::BatchHeader& h,
                                                    int64_t first_offset, int64_t timestamp) {
-  return ProducerBatchFacts{h.producer_id, h.producer_epoch, h.base_sequence,
-                            h.last_offset_delta, first_offset, timestamp};
+  return ProducerBatchFacts{h.producer_id,       h.producer_epoch, h.base_sequence,
+                            h.last_offset_delta, first_offset,     timestamp};
 }
 
 void add_batch(ProducerEntry& entry, const ProducerBatchFacts& batch) {
@@ -45,8 +45,8 @@ void add_batch(ProducerEntry& entry, const ProducerBatchFacts& batch) {
   while (entry.batches.size() > kProducerBatchWindow) entry.batches.pop_front();
 }
 
-ProducerCheck ProducerStateManager::check_leader_append(
-    std::span<const ProducerBatchFacts> batches, Staged* staged) const {
+ProducerCheck ProducerStateManager::check_leader_append(std::span<const ProducerBatchFacts> batches,
+                                                        Staged* staged) const {
   ProducerCheck result;
   for (const ProducerBatchFacts& b : batches) {
     if (b.producer_id < 0) continue;
@@ -72,15 +72,15 @@ ProducerCheck ProducerStateManager::check_leader_append(
     if (b.epoch < entry.epoch) {
       // A zombie: a newer incarnation of this producer id has written since.
       result.error = ErrorCode::kInvalidProducerEpoch;
-      result.message = describe(b) + " is older than the current epoch " +
-                       std::to_string(entry.epoch);
+      result.message =
+          describe(b) + " is older than the current epoch " + std::to_string(entry.epoch);
       return result;
     }
     if (b.epoch != entry.epoch) {
       // A new epoch (or a producer we have never seen) must start at sequence 0.
       if (b.base_sequence != 0) {
-        result.error = entry.epoch >= 0 ? ErrorCode::kOutOfOrderSequenceNumber
-                                        : ErrorCode::kUnknownProducerId;
+        result.error =
+            entry.epoch >= 0 ? ErrorCode::kOutOfOrderSequenceNumber : ErrorCode::kUnknownProducerId;
         result.message = describe(b) + (entry.epoch >= 0 ? ": a new epoch must start at 0"
                                                          : ": no state for this producer");
         return result;
@@ -88,8 +88,8 @@ ProducerCheck ProducerStateManager::check_leader_append(
     } else if (!in_sequence(entry.last_seq(), b.base_sequence)) {
       // Also covers "epoch known but no batch" (last_seq -1): only sequence 0 is in order then.
       result.error = ErrorCode::kOutOfOrderSequenceNumber;
-      result.message = describe(b) + " does not follow the last sequence " +
-                       std::to_string(entry.last_seq());
+      result.message =
+          describe(b) + " does not follow the last sequence " + std::to_string(entry.last_seq());
       return result;
     }
     add_batch(entry, b);

@@ -172,8 +172,7 @@ TEST(ProducerStateLogTest, DuplicateIsAnsweredWithTheOriginalOffsetAndNotAppende
   EXPECT_EQ(r2.last_offset, Offset(4));
   EXPECT_EQ(r2.log_append_time, -1);
   EXPECT_EQ(log->log_end_offset(), Offset(5));
-  EXPECT_EQ(leader(*log, idempotent_batch(5, 0, 5, 1)).error,
-            ErrorCode::kOutOfOrderSequenceNumber);
+  EXPECT_EQ(leader(*log, idempotent_batch(5, 0, 5, 1)).error, ErrorCode::kOutOfOrderSequenceNumber);
   EXPECT_EQ(log->log_end_offset(), Offset(5));
 }
 
@@ -286,9 +285,9 @@ TEST(ProducerSnapshotTest, RollSnapshotsAreTruncatedAndScannedAfter) {
   for (int i = 0; i < 6; ++i) {
     ASSERT_EQ(leader(*log, idempotent_batch(4, 0, i, 1)).error, ErrorCode::kNone);
   }
-  EXPECT_EQ(snapshot_files(dir.sub("t-0")),
-            (std::vector<std::string>{"00000000000000000002.snapshot",
-                                      "00000000000000000004.snapshot"}));
+  EXPECT_EQ(
+      snapshot_files(dir.sub("t-0")),
+      (std::vector<std::string>{"00000000000000000002.snapshot", "00000000000000000004.snapshot"}));
   log->truncate_to(Offset(3));
   EXPECT_EQ(snapshot_files(dir.sub("t-0")),
             (std::vector<std::string>{"00000000000000000002.snapshot"}));
