@@ -19,6 +19,7 @@ class Controller;
 
 namespace kb::broker {
 
+class ProducerIdManager;
 class TopicAdmin;
 class TopicConfigCache;
 
@@ -36,6 +37,8 @@ class BrokerServices {
   coordinator::controller::Controller* controller = nullptr;
   // Per-topic config overrides (/config/topics/T), kept current by /config/changes.
   TopicConfigCache* topic_configs = nullptr;
+  // Producer ids for InitProducerId (blocks from /latest_producer_id_block).
+  ProducerIdManager* producer_ids = nullptr;
   // czxid of this broker's current /brokers/ids/N: controller requests carrying an older one
   // are refused with STALE_BROKER_EPOCH.
   std::atomic<int64_t> broker_epoch{-1};

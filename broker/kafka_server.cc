@@ -10,6 +10,7 @@
 #include "broker/metrics/broker_metrics.h"
 #include "broker/metrics/metrics_http_server.h"
 #include "broker/network/socket_server.h"
+#include "broker/producer_id_manager.h"
 #include "broker/request_dispatcher.h"
 #include "broker/storage/log_manager.h"
 #include "broker/topic_admin.h"
@@ -20,6 +21,7 @@
 #include "coordinator/controller/channel/channel_manager.h"
 #include "coordinator/controller/runtime/controller.h"
 #include "coordinator/kafka_zk.h"
+#include "coordinator/producer_id_block.h"
 #include "coordinator/zk_client.h"
 
 namespace kb::broker {
@@ -78,6 +80,7 @@ struct KafkaServer::Impl {
   std::unique_ptr<coordinator::controller::Controller> controller;
   std::unique_ptr<TaskThread> admin_thread;
   std::unique_ptr<TopicAdmin> topic_admin;
+  std::unique_ptr<ProducerIdManager> producer_ids;
   std::unique_ptr<RequestDispatcher> dispatcher;
   std::unique_ptr<network::SocketServer> socket_server;
   std::unique_ptr<MetricsHttpServer> metrics_http;
@@ -251,6 +254,12 @@ void KafkaServer::start() {
   m.services.controller = m.controller.get();
   m.topic_admin = std::make_unique<TopicAdmin>(m.services, *m.zk, *m.admin_thread);
   m.services.topic_admin = m.topic_admin.get();
+  m.producer_ids = std::make_unique<ProducerIdManager>(
+      [&m, broker_id] {
+        return coordinator::claim_producer_id_block(m.zk->client(), BrokerId(broker_id));
+      },
+      *m.admin_thread);
+  m.services.producer_ids = m.producer_ids.get();
 
   network::ServerOptions net;
   for (const auto& l : listeners) net.listeners.push_back({l.name, l.host, l.port});

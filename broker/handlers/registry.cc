@@ -24,6 +24,8 @@ const std::vector<HandlerEntry>& handler_registry() {
       {int16_t(ApiKey::kAlterConfigs), 0, 1, handle_alter_configs},
       {int16_t(ApiKey::kCreatePartitions), 0, 1, handle_create_partitions},
       {int16_t(ApiKey::kOffsetForLeaderEpoch), 0, 3, handle_offset_for_leader_epoch},
+      // 0-1 only: v2 is flexible; the clients we serve use 0-1 (shared reference).
+      {int16_t(ApiKey::kInitProducerId), 0, 1, handle_init_producer_id},
   };
   return table;
 }

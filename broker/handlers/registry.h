@@ -36,5 +36,6 @@ void handle_stop_replica(RequestContext ctx);
 void handle_update_metadata(RequestContext ctx);
 void handle_controlled_shutdown(RequestContext ctx);
 void handle_offset_for_leader_epoch(RequestContext ctx);
+void handle_init_producer_id(RequestContext ctx);
 
 }  // namespace kb::broker

@@ -29,6 +29,10 @@ std::shared_ptr<Log> Log::open(LogOptions options) {
   // Recovery may have cut the log: epochs beyond its end (or below its start) are stale.
   log->epochs_->truncate_from_end(log->log_end_offset().value());
   log->epochs_->truncate_from_start(log->log_start_offset().value());
+  {
+    std::lock_guard append_lock(log->append_mu_);
+    log->rebuild_producer_state();
+  }
   return log;
 }
 
@@ -53,6 +57,7 @@ AppendResult Log::append_as_leader(std::span<uint8_t> batches, LeaderEpoch epoch
   }
   auto config = config_snapshot();
   std::vector<AppendBatchInfo> infos;
+  std::vector<ProducerBatchFacts> producer_batches;  // the idempotent ones
   int64_t next = log_end_.value();
   Offset first(next);
   size_t pos = 0;
@@ -77,6 +82,8 @@ AppendResult Log::append_as_leader(std::span<uint8_t> batches, LeaderEpoch epoch
       records::set_log_append_time(batch, now_ms);
       max_ts = now_ms;
     }
+    if (h.producer_id >= 0)
+      producer_batches.push_back(ProducerBatchFacts::from_header(h, next, max_ts));
     int64_t last = next + h.last_offset_delta;
     infos.push_back({Offset(last), max_ts, static_cast<uint32_t>(h.total_size())});
     next = last + 1;
@@ -86,7 +93,12 @@ AppendResult Log::append_as_leader(std::span<uint8_t> batches, LeaderEpoch epoch
     result.log_start_offset = log_start_offset();
     return result;
   }
+  ProducerStateManager::Staged staged_producers;
+  if (!producer_batches.empty()) {
+    if (auto answer = check_producers(producer_batches, *config, &staged_producers)) return *answer;
+  }
   result = finish_append(batches, std::move(infos), first, Offset(next - 1), now_ms, *config);
+  if (result.error == ErrorCode::kNone) producers_.commit(std::move(staged_producers));
   if (result.error == ErrorCode::kNone) epochs_->assign(epoch.value(), first.value());
   if (result.error == ErrorCode::kNone && config->log_append_time) result.log_append_time = now_ms;
   return result;
@@ -102,6 +114,7 @@ AppendResult Log::append_as_follower(std::span<const uint8_t> batches) {
   auto config = config_snapshot();
   std::vector<AppendBatchInfo> infos;
   std::vector<EpochEntry> epoch_starts;  // (batch leader epoch, base offset) per batch
+  std::vector<ProducerBatchFacts> producer_batches;  // the idempotent ones
   int64_t expected = log_end_.value();
   int64_t first = -1;
   size_t pos = 0;
@@ -127,6 +140,9 @@ AppendResult Log::append_as_follower(std::span<const uint8_t> batches) {
     }
     if (first < 0) first = h.base_offset;
     epoch_starts.push_back({h.partition_leader_epoch, h.base_offset});
+    if (h.producer_id >= 0)
+      producer_batches.push_back(
+          ProducerBatchFacts::from_header(h, h.base_offset, h.max_timestamp));
     infos.push_back({Offset(h.last_offset()), h.max_timestamp, static_cast<uint32_t>(h.total_size())});
     expected = h.last_offset() + 1;
     pos += h.total_size();
@@ -139,6 +155,7 @@ AppendResult Log::append_as_follower(std::span<const uint8_t> batches) {
                          wall_clock(), *config);
   if (result.error == ErrorCode::kNone) {
     for (const auto& e : epoch_starts) epochs_->assign(e.epoch, e.start_offset);
+    for (const auto& b : producer_batches) producers_.apply_unchecked(b);
   }
   return result;
 }
@@ -197,6 +214,7 @@ void Log::roll(Offset new_base, int64_t now_ms, const LogConfig& config) {
     if (old && old->empty()) segments_.erase(old->base_offset().value());
     segments_[new_base.value()] = created;
   }
+  if (old && !old->empty()) write_producer_snapshot(/*sync=*/false);  // batches below the log end
   if (old) {
     if (old->empty()) {
       // An empty active segment at another base (e.g. before an offset jump) is just replaced.
@@ -368,6 +386,8 @@ void Log::truncate_to(Offset offset) {
     recovery_point_ = std::min(recovery_point_, log_end_);
   }
   epochs_->truncate_from_end(offset.value());
+  drop_producer_snapshots_after(offset.value());
+  rebuild_producer_state();  // the dropped batches may be among a producer's last five
   for (const auto& segment : dropped) delete_segment_files(segment, *config, /*immediately=*/false);
 }
 
@@ -392,6 +412,8 @@ void Log::truncate_fully_locked(Offset offset) {
     log_start_ = log_end_ = high_watermark_ = recovery_point_ = offset;
   }
   epochs_->clear();
+  producers_.clear();
+  drop_producer_snapshots_after(-1);
   for (const auto& segment : dropped) delete_segment_files(segment, *config, /*immediately=*/false);
 }
 
@@ -408,6 +430,7 @@ void Log::set_log_start_offset(Offset offset) {
     high_watermark_ = std::max(high_watermark_, log_start_);
   }
   epochs_->truncate_from_start(offset.value());
+  producers_.evict_below(offset.value());
 }
 
 std::pair<int32_t, int64_t> Log::end_offset_for_epoch(int32_t requested_epoch) const {
@@ -444,6 +467,7 @@ void Log::close() {
   std::lock_guard append_lock(append_mu_);
   if (closed_) return;
   closed_ = true;
+  write_producer_snapshot(/*sync=*/true);  // the next load need not scan the log
   epochs_->detach();  // the directory may be renamed for deletion next
   std::shared_lock lock(state_mu_);
   for (const auto& [base, segment] : segments_) segment->close();

@@ -30,6 +30,7 @@
 #include "broker/storage/file_deleter.h"
 #include "broker/storage/leader_epoch_cache.h"
 #include "broker/storage/log_config.h"
+#include "broker/storage/producer_state.h"
 #include "broker/storage/segment.h"
 #include "common/error_code.h"
 #include "common/file_handle.h"
@@ -134,6 +135,18 @@ class Log {
  private:
   explicit Log(LogOptions options);
   void load();  // log_load.cc
+  // Idempotent producers (log_producers.cc). Caller holds append_mu_.
+  // Checks a leader append's idempotent batches; a result means "answer this, append nothing"
+  // (a duplicate's original offsets, or the error).
+  std::optional<AppendResult> check_producers(std::span<const ProducerBatchFacts> batches,
+                                              const LogConfig& config,
+                                              ProducerStateManager::Staged* staged);
+  // Rebuilds the producer state from the newest usable snapshot and the batches after it (load,
+  // truncation).
+  void rebuild_producer_state();
+  // Writes `<log end>.snapshot` (roll, close); keeps the newest few.
+  void write_producer_snapshot(bool sync);
+  void drop_producer_snapshots_after(int64_t offset);
 
   int64_t now() const { return clock_ ? clock_() : wall_clock(); }
   static int64_t wall_clock();
@@ -170,6 +183,7 @@ class Log {
   bool closed_ = false;
 
   std::unique_ptr<LeaderEpochCache> epochs_;
+  ProducerStateManager producers_;  // guarded by append_mu_
   std::atomic<int64_t> last_flush_ms_{0};
   std::atomic<int64_t> pending_roll_flush_{-1};  // a rolled segment's end offset awaiting fsync
 };

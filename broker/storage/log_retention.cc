@@ -49,6 +49,7 @@ size_t Log::delete_leading_segments(Predicate should_delete, int64_t now_ms,
     high_watermark_ = std::max(high_watermark_, log_start_);
   }
   epochs_->truncate_from_start(log_start_offset().value());
+  producers_.evict_below(log_start_offset().value());
   for (const auto& segment : doomed) {
     KB_LOG_INFO("storage") << "[Log partition=" << tp_.to_string() << ", dir=" << dir_
                            << "] Deleting segment " << segment->base_offset() << " (retention)";

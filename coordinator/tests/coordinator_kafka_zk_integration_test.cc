@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "coordinator/kafka_zk.h"
+#include "coordinator/producer_id_block.h"
 #include "coordinator/tests/zk_test_env.h"
 
 extern char** environ;
@@ -82,6 +83,26 @@ TEST_F(KafkaZkIT, TopLevelPathsAndClusterId) {
   auto other = another_client();
   EXPECT_EQ(KafkaZk(*other).get_or_create_cluster_id(), id);
   EXPECT_EQ(client_->get_data("/cluster/id").data, R"({"version":"1","id":")" + id + "\"}");
+}
+
+TEST_F(KafkaZkIT, ProducerIdBlocksAreClaimedOnceEach) {
+  // The node exists with null data after startup: the first block starts at 0.
+  auto first = claim_producer_id_block(*client_, BrokerId(1));
+  EXPECT_EQ(first, (ProducerIdBlock{BrokerId(1), 0, 999}));
+  EXPECT_EQ(client_->get_data("/latest_producer_id_block").data,
+            R"({"version":1,"broker":1,"block_start":"0","block_end":"999"})");
+  // Two brokers racing: conditional writes give each its own block.
+  auto other = another_client();
+  std::vector<ProducerIdBlock> claimed(2);
+  std::thread t1([&] { claimed[0] = claim_producer_id_block(*client_, BrokerId(1)); });
+  std::thread t2([&] { claimed[1] = claim_producer_id_block(*other, BrokerId(2)); });
+  t1.join();
+  t2.join();
+  std::set<int64_t> starts{claimed[0].block_start, claimed[1].block_start};
+  EXPECT_EQ(starts, (std::set<int64_t>{1000, 2000}));
+  // A missing node is created.
+  ASSERT_EQ(client_->remove("/latest_producer_id_block"), ZkCode::kOk);
+  EXPECT_EQ(claim_producer_id_block(*client_, BrokerId(3)).block_start, 0);
 }
 
 TEST_F(KafkaZkIT, RegisterBrokerEpochIsCzxid) {

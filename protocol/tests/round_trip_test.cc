@@ -5,6 +5,7 @@
 #include "protocol/api_keys.h"
 #include "protocol/messages/any.h"
 #include "protocol/messages/api_versions.h"
+#include "protocol/messages/init_producer_id.h"
 #include "protocol/messages/leader_and_isr.h"
 #include "protocol/messages/metadata.h"
 #include "protocol/messages/test_samples.h"
@@ -71,6 +72,22 @@ TEST(RoundTripTest, UnknownTagsAreSkipped) {
   EXPECT_EQ(req.client_software_name, "ab");
   EXPECT_EQ(req.client_software_version, "c");
   EXPECT_TRUE(r.at_end());
+}
+
+TEST(RoundTripTest, InitProducerIdMatchesKafkaBytes) {
+  // v0/v1 request of an idempotent (non-transactional) producer: null id, timeout 60000.
+  std::vector<uint8_t> body = {0xff, 0xff, 0, 0, 0xea, 0x60};
+  Reader r(body.data(), body.size());
+  InitProducerIdRequest req;
+  req.decode(r, 1);
+  EXPECT_FALSE(req.transactional_id.has_value());
+  EXPECT_EQ(req.transaction_timeout_ms, 60000);
+  EXPECT_EQ(encoded(req, 1), body);
+  InitProducerIdResponse resp;
+  resp.producer_id = 1001;
+  resp.producer_epoch = 0;
+  EXPECT_EQ(encoded(resp, 0),
+            (std::vector<uint8_t>{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x03, 0xe9, 0, 0}));
 }
 
 TEST(RoundTripTest, NullableArraysFollowTheirVersions) {
