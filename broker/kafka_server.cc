@@ -110,6 +110,25 @@ struct KafkaServer::Impl {
     return s;
   }
 
+  // The first registration may outlive its session: a broker restarted right after a kill first
+  // waits out its previous session, and a pause (SIGSTOP, a long GC-like stall) meanwhile
+  // expires the new one. That is not fatal: open a new session and register again, as
+  // recover_session() does later on.
+  BrokerEpoch register_at_startup(const coordinator::BrokerInfo& info, int session_timeout) {
+    constexpr int kAttempts = 5;
+    for (int attempt = 1;; ++attempt) {
+      try {
+        return zk->register_broker(info, session_timeout);
+      } catch (const coordinator::ZkError& e) {
+        if (e.code() != coordinator::ZkCode::kSessionExpired || attempt == kAttempts) throw;
+        KB_LOG_WARN("server") << "ZooKeeper session expired while registering; opening a new "
+                                 "session and registering again";
+        zk_client->reconnect();
+        topic_configs->on_new_session();
+      }
+    }
+  }
+
   void recover_session() {
     try {
       zk_client->reconnect();
@@ -293,7 +312,7 @@ void KafkaServer::start() {
   // Replication runs before the broker is visible: the controller's first LeaderAndIsr can
   // follow the registration at once.
   m.replicas->start(ReplicationSettings::from_config(cfg), IsrStore::from_kafka_zk(*m.zk));
-  auto epoch = m.zk->register_broker(info, session_timeout);
+  auto epoch = m.register_at_startup(info, session_timeout);
   m.services.broker_epoch = epoch.value();
   m.registration = info;
   m.session_timeout_ms = session_timeout;

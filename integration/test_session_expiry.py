@@ -55,6 +55,24 @@ class SessionExpiryTest(harness.ClusterTestCase):
         got = self.consume_all(topic, [0], timeout=60)
         self.assertEqual(before + after, [m.value() for m in got])
 
+    def test_session_expiring_during_startup_registration_is_not_fatal(self):
+        """Restarted right after SIGKILL, the broker waits for its previous session to expire
+        before registering; paused meanwhile past the timeout, its new session expires too. It
+        must open another session and register, not exit."""
+        broker = self.cluster.brokers[0]
+        zk = self.cluster.zk_client()
+        broker.kill()
+        broker.start()
+        harness.wait_until(lambda: b"waiting up to" in open(broker.log_file, "rb").read(), 30,
+                           "the restarted broker waiting for its previous session")
+        broker.pause()
+        time.sleep(SESSION_TIMEOUT_MS / 1000.0 + 5)
+        broker.resume()
+        harness.wait_until(lambda: zk.exists("/brokers/ids/%d" % broker.broker_id), 60,
+                           "the broker registered with a new session")
+        self.assertTrue(broker.is_running(), broker.log_tail())
+        self.cluster.wait_ready([broker], timeout=60)
+
 
 if __name__ == "__main__":
     harness.main()
