@@ -120,9 +120,14 @@ struct KafkaServer::Impl {
       try {
         return zk->register_broker(info, session_timeout);
       } catch (const coordinator::ZkError& e) {
-        if (e.code() != coordinator::ZkCode::kSessionExpired || attempt == kAttempts) throw;
-        KB_LOG_WARN("server") << "ZooKeeper session expired while registering; opening a new "
-                                 "session and registering again";
+        // The call in flight when the session expires reports CONNECTIONLOSS. A new session
+        // is right in both cases: closing the old one also drops a registration it may have
+        // made just before the connection went.
+        const bool lost = e.code() == coordinator::ZkCode::kSessionExpired ||
+                          e.code() == coordinator::ZkCode::kConnectionLoss;
+        if (!lost || attempt == kAttempts) throw;
+        KB_LOG_WARN("server") << "ZooKeeper session lost while registering (" << e.what()
+                              << "); opening a new session and registering again";
         zk_client->reconnect();
         topic_configs->on_new_session();
       }
