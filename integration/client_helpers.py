@@ -178,3 +178,80 @@ class ClientHelpers:
         lost = {k: v for k, v in acked.items() if consumed.get(k) != v}
         self.assertEqual({}, lost, "%d acknowledged records missing" % len(lost))
         return consumed
+
+    def acked_lost_duplicated(self, topic, partitions, acked, timeout=90):
+        """Like assert_acked_consumed but returns (lost, duplicates, consumed messages) instead of
+        asserting, so a failure-mode test can report its numbers before it asserts."""
+        for p in partitions:
+            offsets = [o for (q, o) in acked if q == p]
+            if offsets:
+                try:
+                    self.wait_for_high_watermark(topic, p, max(offsets) + 1, timeout=timeout)
+                except AssertionError:
+                    pass  # counted as lost below
+        got = self.consume_all(topic, partitions, timeout=timeout)
+        consumed = {(m.partition(), m.offset()): m.value() for m in got}
+        lost = {k: v for k, v in acked.items() if consumed.get(k) != v}
+        return lost, duplicates(got), got
+
+
+class BackgroundProducer:
+    """A confluent-kafka producer writing unique values (b"<prefix>-<n>") to `topic` from its own
+    thread until stop(); records every acknowledged (partition, offset) -> value in `acked` and
+    every delivery error in `failed`. Used by the failure-mode tests (acks=all by default)."""
+
+    def __init__(self, bootstrap, topic, prefix="v", acks="all", config=None):
+        import threading
+        self.bootstrap, self.topic, self.prefix, self.acks = bootstrap, topic, prefix, acks
+        self.config = dict(config or {})
+        self.acked, self.failed = {}, []
+        self.sent = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def _run(self):
+        from confluent_kafka import Producer
+
+        def cb(err, msg):
+            if err is None:
+                self.acked[(msg.partition(), msg.offset())] = msg.value()
+            else:
+                self.failed.append(err)
+        conf = {"bootstrap.servers": self.bootstrap, "acks": self.acks, "linger.ms": 5,
+                "message.timeout.ms": 120000, "retries": 1000000, "retry.backoff.ms": 100,
+                "log_level": 0}
+        conf.update(self.config)
+        p = Producer(conf)
+        i = 0
+        while not self._stop.is_set():
+            try:
+                p.produce(self.topic, b"%s-%07d" % (self.prefix.encode(), i), on_delivery=cb)
+                i += 1
+            except BufferError:
+                pass
+            p.poll(0.002)
+        self.sent = i
+        p.flush(150)
+
+    def stop(self, timeout=200):
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def error_names(self):
+        return sorted({e.name() for e in self.failed})
+
+
+def duplicates(messages):
+    """How many consumed records repeat a value already consumed (a producer retry that was
+    written twice)."""
+    seen, dups = set(), 0
+    for m in messages:
+        v = m.value()
+        if v in seen:
+            dups += 1
+        seen.add(v)
+    return dups

@@ -192,13 +192,13 @@ def free_port():
     return port
 
 
-def wait_for_port(port, timeout, proc=None):
+def wait_for_port(port, timeout, proc=None, host="127.0.0.1"):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc is not None and proc.poll() is not None:
             return False
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
+            with socket.create_connection((host, port), timeout=1):
                 return True
         except OSError:
             time.sleep(0.1)
@@ -365,10 +365,16 @@ def tail(path, lines):
 
 
 class Broker:
-    def __init__(self, cluster, broker_id, port, overrides):
+    """One kafka-server process. `host` is its listener (and advertised) address; `prefix` is a
+    command put in front of the binary (e.g. ["ip", "netns", "exec", NAME] to run it in a network
+    namespace; the prefix must exec the broker so that the PID we track is the broker's)."""
+
+    def __init__(self, cluster, broker_id, port, overrides, host="127.0.0.1", prefix=None):
         self.cluster = cluster
         self.broker_id = broker_id
         self.port = port
+        self.host = host
+        self.prefix = list(prefix or [])
         self.dir = os.path.join(cluster.work_dir, "broker-%d" % broker_id)
         self.log_dir = os.path.join(self.dir, "data")
         self.log_file = os.path.join(self.dir, "broker.log")
@@ -381,7 +387,7 @@ class Broker:
 
     @property
     def address(self):
-        return "127.0.0.1:%d" % self.port
+        return "%s:%d" % (self.host, self.port)
 
     def metrics(self):
         """GET /metrics (Prometheus text) as {name: value}; the broker label is dropped."""
@@ -401,10 +407,10 @@ class Broker:
         props.update(TEST_DEFAULTS)
         props.update({
             "broker.id": str(self.broker_id),
-            "listeners": "PLAINTEXT://127.0.0.1:%d" % self.port,
-            "advertised.listeners": "PLAINTEXT://127.0.0.1:%d" % self.port,
+            "listeners": "PLAINTEXT://%s:%d" % (self.host, self.port),
+            "advertised.listeners": "PLAINTEXT://%s:%d" % (self.host, self.port),
             "log.dirs": self.log_dir,
-            "zookeeper.connect": self.cluster.zk.connect,
+            "zookeeper.connect": self.cluster.zk_connect_for_brokers(),
             "kb.metrics.port": str(self.metrics_port),
         })
         props.update(self.overrides)
@@ -421,7 +427,7 @@ class Broker:
         logf.write(("\n===== harness: start #%d at %s on port %d =====\n" % (
             self.starts, time.strftime("%H:%M:%S"), self.port)).encode())
         logf.flush()
-        self.proc = subprocess.Popen([BROKER_BIN, self.properties_file], stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(self.prefix + [BROKER_BIN, self.properties_file], stdin=subprocess.DEVNULL,
                                      stdout=logf, stderr=subprocess.STDOUT, cwd=self.dir,
                                      preexec_fn=_die_with_parent)
         logf.close()
@@ -486,7 +492,11 @@ class Cluster:
 
     instances = []
 
-    def __init__(self, name, num_brokers=1, overrides=None, broker_overrides=None, zk_nodes=1):
+    def __init__(self, name, num_brokers=1, overrides=None, broker_overrides=None, zk_nodes=1,
+                 broker_hosts=None, broker_prefixes=None, zk_host=None):
+        """broker_hosts: {broker id: listener address} (default 127.0.0.1); broker_prefixes:
+        {broker id: command prefix}; zk_host: the address brokers use to reach ZooKeeper (which
+        must then listen on it: KB_ZK_BIND) instead of 127.0.0.1."""
         if not os.access(BROKER_BIN, os.X_OK):
             raise RuntimeError("broker binary %s not found (build it first: scripts/build)"
                                % BROKER_BIN)
@@ -499,6 +509,9 @@ class Cluster:
         self.overrides = dict(overrides or {})
         self.broker_overrides = broker_overrides or {}
         self.num_brokers = num_brokers
+        self.broker_hosts = broker_hosts or {}
+        self.broker_prefixes = broker_prefixes or {}
+        self.zk_host = zk_host
         self.brokers = []
         self.failed = False
         Cluster.instances.append(self)
@@ -513,18 +526,26 @@ class Cluster:
             broker_id = i + 1
             ov = dict(self.overrides)
             ov.update(self.broker_overrides.get(broker_id, {}))
-            self.brokers.append(Broker(self, broker_id, free_port(), ov))
+            self.brokers.append(Broker(self, broker_id, free_port(), ov,
+                                       host=self.broker_hosts.get(broker_id, "127.0.0.1"),
+                                       prefix=self.broker_prefixes.get(broker_id)))
         for b in self.brokers:
             self._start_with_port_retry(b, timeout)
         self.wait_ready(self.brokers, timeout=timeout)
         return self
+
+    def zk_connect_for_brokers(self):
+        if not self.zk_host:
+            return self.zk.connect
+        return ",".join("%s:%s" % (self.zk_host, hp.rsplit(":", 1)[1])
+                        for hp in self.zk.connect.split(","))
 
     def _start_with_port_retry(self, broker, timeout):
         # Another process may grab the port between our probe and the broker's bind; if the
         # broker exits before listening on its first start, retry on a fresh port.
         for attempt in range(3):
             broker.start()
-            if wait_for_port(broker.port, timeout, broker.proc):
+            if wait_for_port(broker.port, timeout, broker.proc, broker.host):
                 return
             if broker.is_running():
                 raise RuntimeError("broker %d did not listen on %d within %ss\n%s" % (
@@ -543,7 +564,7 @@ class Cluster:
         brokers = brokers or self.brokers
         deadline = time.time() + timeout
         for b in brokers:
-            if not wait_for_port(b.port, max(1, deadline - time.time()), b.proc):
+            if not wait_for_port(b.port, max(1, deadline - time.time()), b.proc, b.host):
                 raise RuntimeError("broker %d not listening on %d (running=%s)\n%s" % (
                     b.broker_id, b.port, b.is_running(), b.log_tail()))
         expected = {b.broker_id for b in self.brokers if b.is_running()}
@@ -649,11 +670,16 @@ class ClusterTestCase(ClientHelpers, unittest.TestCase):
     NUM_BROKERS = 1
     OVERRIDES = {}
     ZK_NODES = 1
+    BROKER_HOSTS = None     # {broker id: listener address}
+    BROKER_PREFIXES = None  # {broker id: command prefix}
+    ZK_HOST = None          # address brokers reach ZooKeeper at
     cluster = None
 
     @classmethod
     def setUpClass(cls):
-        cls.cluster = Cluster(cls.__name__, cls.NUM_BROKERS, cls.OVERRIDES, zk_nodes=cls.ZK_NODES)
+        cls.cluster = Cluster(cls.__name__, cls.NUM_BROKERS, cls.OVERRIDES, zk_nodes=cls.ZK_NODES,
+                              broker_hosts=cls.BROKER_HOSTS, broker_prefixes=cls.BROKER_PREFIXES,
+                              zk_host=cls.ZK_HOST)
         try:
             cls.cluster.start()
         except BaseException:
@@ -716,3 +742,145 @@ def connection_closed_by_peer(sock, timeout=10):
     except socket.timeout:
         return False
     return False
+
+
+# --------------------------------------------------------------------------------------------
+# Network namespaces for network-fault tests. The test process re-executes itself inside a fresh
+# namespace of its own (run_in_private_netns), so ZooKeeper, the test's clients and a bridge live
+# there; every broker gets its own namespace with a veth pair to that bridge and its own address.
+# Cuts are iptables rules inside the brokers' namespaces only: the host's namespaces are never
+# touched. Names are unique per run (prefix from the parent's PID and a random part) and the
+# parent deletes every namespace with its prefix when the child ends, even on failure.
+
+NETNS_ENV = "KB_NETNS_PREFIX"
+
+
+def _sh(*cmd, check=True):
+    res = subprocess.run(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         timeout=30)
+    if check and res.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd), res.returncode,
+                                                   res.stderr.strip()))
+    return res
+
+
+def netns_names(prefix):
+    res = _sh("ip", "netns", "list", check=False)
+    return [line.split()[0] for line in res.stdout.splitlines()
+            if line.split() and line.split()[0].startswith(prefix)]
+
+
+def netns_unavailable_reason():
+    """None if this process may create network namespaces, else why not."""
+    if os.geteuid() != 0:
+        return "not root (euid %d): ip netns needs CAP_SYS_ADMIN/CAP_NET_ADMIN" % os.geteuid()
+    for tool in ("ip", "iptables"):
+        if shutil.which(tool) is None:
+            return "%s not installed" % tool
+    probe = "kbprobe%d" % os.getpid()
+    res = _sh("ip", "netns", "add", probe, check=False)
+    if res.returncode != 0:
+        return "ip netns add failed: %s" % res.stderr.strip()
+    _sh("ip", "netns", "del", probe, check=False)
+    return None
+
+
+def run_in_private_netns(script):
+    """In the parent (no KB_NETNS_PREFIX yet): creates namespace <prefix>h, runs `script` again
+    inside it, deletes every <prefix>* namespace afterwards and exits with the child's code.
+    Returns None in the child (or when namespaces are unavailable: the reason is logged and
+    KB_NETNS_UNAVAILABLE set so the test can skip)."""
+    if os.environ.get(NETNS_ENV):
+        return None
+    reason = netns_unavailable_reason()
+    if reason:
+        log("network namespaces unavailable: %s" % reason)
+        os.environ["KB_NETNS_UNAVAILABLE"] = reason
+        return None
+    prefix = "kb%d%04x" % (os.getpid() % 100000, random.randrange(1 << 16))
+    host_ns = prefix + "h"
+    _sh("ip", "netns", "add", host_ns)
+    env = dict(os.environ)
+    env[NETNS_ENV] = prefix
+    env["KB_ZK_BIND"] = "0.0.0.0"
+    child = None
+
+    def forward(signum, frame):
+        if child is not None and child.poll() is None:
+            child.send_signal(signum)
+    try:
+        # The watchdog belongs to the child; the parent only cleans up namespaces after it.
+        signal.alarm(0)
+        child = subprocess.Popen(["ip", "netns", "exec", host_ns, sys.executable, script]
+                                 + sys.argv[1:], env=env, preexec_fn=_die_with_parent)
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, forward)
+        rc = child.wait()
+    finally:
+        if child is not None and child.poll() is None:
+            child.kill()
+            child.wait()
+        for name in netns_names(prefix):
+            _sh("ip", "netns", "del", name, check=False)
+        left = netns_names(prefix)
+        if left:
+            log("namespaces left behind: %s" % left)
+    sys.exit(rc)
+
+
+class NetworkLab:
+    """Inside the private namespace: a bridge with `gateway` (ZooKeeper and the clients use it)
+    and one namespace per broker, address 10.<net>.0.<10+id>/24, joined by veth pairs."""
+
+    def __init__(self, num_brokers, net=77):
+        self.prefix = os.environ[NETNS_ENV]
+        self.net = net
+        self.gateway = "10.%d.0.1" % net
+        self.brokers = {i: "10.%d.0.%d" % (net, 10 + i) for i in range(1, num_brokers + 1)}
+        self.bridge = "kbbr0"
+
+    def ns(self, broker_id):
+        return "%sb%d" % (self.prefix, broker_id)
+
+    def prefix_for(self, broker_id):
+        return ["ip", "netns", "exec", self.ns(broker_id)]
+
+    def setup(self):
+        _sh("ip", "link", "set", "lo", "up")
+        _sh("ip", "link", "add", self.bridge, "type", "bridge")
+        _sh("ip", "addr", "add", self.gateway + "/24", "dev", self.bridge)
+        _sh("ip", "link", "set", self.bridge, "up")
+        for i, addr in self.brokers.items():
+            ns = self.ns(i)
+            # A broker namespace created from inside the private one is still a named
+            # namespace in /run/netns: the parent deletes it by its prefix.
+            _sh("ip", "netns", "add", ns)
+            outer, inner = "kbv%d" % i, "kbv%di" % i
+            _sh("ip", "link", "add", outer, "type", "veth", "peer", "name", inner)
+            _sh("ip", "link", "set", inner, "netns", ns)
+            _sh("ip", "link", "set", outer, "master", self.bridge)
+            _sh("ip", "link", "set", outer, "up")
+            _sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
+            _sh("ip", "netns", "exec", ns, "ip", "addr", "add", addr + "/24", "dev", inner)
+            _sh("ip", "netns", "exec", ns, "ip", "link", "set", inner, "up")
+            _sh("ip", "netns", "exec", ns, "ip", "route", "add", "default", "via", self.gateway)
+        return self
+
+    def iptables(self, broker_id, *args):
+        return _sh("ip", "netns", "exec", self.ns(broker_id), "iptables", "-w", *args)
+
+    def cut(self, broker_id, peer_addr, port=None):
+        """Drops traffic between the broker and `peer_addr` (only TCP `port` on the peer's side
+        when given), both directions, in the broker's namespace."""
+        match = [] if port is None else ["-p", "tcp"]
+        self.iptables(broker_id, "-A", "OUTPUT", "-d", peer_addr, *match,
+                      *([] if port is None else ["--dport", str(port)]), "-j", "DROP")
+        self.iptables(broker_id, "-A", "INPUT", "-s", peer_addr, *match,
+                      *([] if port is None else ["--sport", str(port)]), "-j", "DROP")
+        log("cut broker %d from %s%s" % (broker_id, peer_addr, "" if port is None else
+                                         ":%d" % port))
+
+    def heal(self, broker_id):
+        self.iptables(broker_id, "-F", "INPUT")
+        self.iptables(broker_id, "-F", "OUTPUT")
+        log("healed broker %d" % broker_id)
