@@ -238,6 +238,7 @@ void KafkaServer::start() {
   log_options.hw_checkpoint_interval_ms =
       cfg.get_long("replica.high.watermark.checkpoint.interval.ms");
   log_options.num_recovery_threads_per_data_dir = cfg.get_int("num.recovery.threads.per.data.dir");
+  log_options.producer_id_expiration_ms = cfg.get_int("transactional.id.expiration.ms");
   m.logs = std::make_unique<storage::LogManager>(log_options);
   if (auto meta = m.logs->read_meta_properties()) {
     if (!meta->cluster_id.empty() && meta->cluster_id != cluster_id) {

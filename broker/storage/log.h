@@ -125,6 +125,8 @@ class Log {
   std::vector<Offset> segment_base_offsets() const;
   // Closes all segments (trimming the indexes); later appends fail with kKafkaStorageError.
   void close();
+  // Idempotent producers idle for max_age_ms are forgotten (log_producers.cc).
+  size_t remove_expired_producers(int64_t now_ms, int64_t max_age_ms);
 
   // The leader epoch cache (leader-epoch-checkpoint). Appends assign epochs, truncation trims it.
   LeaderEpochCache& leader_epochs() { return *epochs_; }

@@ -306,6 +306,14 @@ size_t LogManager::run_retention(int64_t now_ms) {
   return deleted;
 }
 
+size_t LogManager::remove_expired_producers(int64_t now_ms) {
+  size_t removed = 0;
+  for (const auto& entry : snapshot())
+    removed += entry.log->remove_expired_producers(now_ms, options_.producer_id_expiration_ms);
+  if (removed > 0) KB_LOG_INFO("storage") << "Expired " << removed << " idle producer id(s)";
+  return removed;
+}
+
 void LogManager::run_flush(int64_t now_ms) {
   for (const auto& entry : snapshot()) {
     entry.log->flush_rolled_segments();
@@ -368,6 +376,8 @@ void LogManager::background_loop() {
        [this](int64_t) { checkpoint_log_start_offsets(); }},
       {options_.hw_checkpoint_interval_ms, [this](int64_t) { checkpoint_high_watermarks(); }},
       {kHousekeepingIntervalMs, [this](int64_t t) { run_pending_deletions(t); }},
+      {options_.producer_expiration_check_interval_ms,
+       [this](int64_t t) { remove_expired_producers(t); }},
   };
   using Clock = std::chrono::steady_clock;
   auto since_start = [start = Clock::now()] {

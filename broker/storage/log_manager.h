@@ -43,6 +43,10 @@ struct LogManagerOptions {
   int64_t flush_offset_checkpoint_interval_ms = 60000;
   int64_t flush_start_offset_checkpoint_interval_ms = 60000;
   int64_t hw_checkpoint_interval_ms = 5000;
+  // Idle idempotent producers are forgotten after this long (transactional.id.expiration.ms),
+  // checked every producer_expiration_check_interval_ms (Kafka: 10 minutes, not configurable).
+  int64_t producer_id_expiration_ms = 604800000;
+  int64_t producer_expiration_check_interval_ms = 600000;
   int num_recovery_threads_per_data_dir = 1;
   std::function<int64_t()> clock;  // null: the wall clock (ms); tests inject their own
 };
@@ -82,6 +86,7 @@ class LogManager {
 
   // One pass of each background task (the thread calls these; tests may call them directly).
   size_t run_retention(int64_t now_ms);
+  size_t remove_expired_producers(int64_t now_ms);
   void run_flush(int64_t now_ms);
   void checkpoint_recovery_points();
   void checkpoint_log_start_offsets();

@@ -140,4 +140,9 @@ void Log::rebuild_producer_state() {
   }
 }
 
+size_t Log::remove_expired_producers(int64_t now_ms, int64_t max_age_ms) {
+  std::lock_guard lock(append_mu_);
+  return producers_.remove_expired(now_ms, max_age_ms);
+}
+
 }  // namespace kb::storage

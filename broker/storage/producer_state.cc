@@ -116,6 +116,21 @@ void ProducerStateManager::evict_below(int64_t log_start) {
   }
 }
 
+size_t ProducerStateManager::remove_expired(int64_t now_ms, int64_t max_age_ms) {
+  size_t removed = 0;
+  for (auto it = producers_.begin(); it != producers_.end();) {
+    const auto& batches = it->second.batches;
+    const int64_t last_timestamp = batches.empty() ? -1 : batches.back().timestamp;
+    if (now_ms - last_timestamp >= max_age_ms) {
+      it = producers_.erase(it);
+      ++removed;
+    } else {
+      ++it;
+    }
+  }
+  return removed;
+}
+
 const ProducerEntry* ProducerStateManager::find(int64_t producer_id) const {
   auto it = producers_.find(producer_id);
   return it == producers_.end() ? nullptr : &it->second;

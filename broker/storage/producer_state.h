@@ -88,6 +88,9 @@ class ProducerStateManager {
   // Forgets producers whose last batch lies below `log_start` (retention / DeleteRecords removed
   // it); their next batch then gets UNKNOWN_PRODUCER_ID unless it starts a new epoch at 0.
   void evict_below(int64_t log_start);
+  // Forgets producers whose newest batch timestamp is max_age_ms or more before now_ms (Kafka's
+  // transactional.id.expiration.ms check). Returns how many went.
+  size_t remove_expired(int64_t now_ms, int64_t max_age_ms);
   void clear() { producers_.clear(); }
 
   const ProducerEntry* find(int64_t producer_id) const;

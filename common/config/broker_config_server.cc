@@ -118,6 +118,9 @@ void append_server_definitions(std::vector<Definition>* t) {
                    "Partition count of __transaction_state."));
   t->push_back(def("transaction.state.log.min.isr", Type::kInt, "2", at_least(1), kHigh,
                    "min.insync.replicas of __transaction_state."));
+  t->push_back(def("transactional.id.expiration.ms", Type::kInt, "604800000", at_least(1), kLow,
+                   "How long an idle producer id is remembered by each partition for duplicate "
+                   "detection (checked every 10 minutes)."));
   t->push_back(def("transaction.state.log.segment.bytes", Type::kInt, "104857600", at_least(1),
                    kHigh, "Segment size of __transaction_state."));
 

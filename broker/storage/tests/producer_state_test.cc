@@ -132,6 +132,22 @@ TEST(ProducerStateTest, SeveralBatchesOfOneRequestAreCheckedInOrder) {
   EXPECT_EQ(state.check_leader_append(gap, &staged2).error, ErrorCode::kOutOfOrderSequenceNumber);
 }
 
+TEST(ProducerStateTest, IdleProducersExpire) {
+  ProducerStateManager state;
+  ProducerBatchFacts old_batch = facts(7, 0, 0, 1, 0);
+  old_batch.timestamp = 1000;
+  ProducerBatchFacts recent = facts(8, 0, 0, 1, 1);
+  recent.timestamp = 5000;
+  ASSERT_EQ(leader_append(state, old_batch).error, ErrorCode::kNone);
+  ASSERT_EQ(leader_append(state, recent).error, ErrorCode::kNone);
+  EXPECT_EQ(state.remove_expired(/*now_ms=*/5999, /*max_age_ms=*/5000), 0u);
+  EXPECT_EQ(state.remove_expired(/*now_ms=*/6000, /*max_age_ms=*/5000), 1u);  // 7 idle 5000 ms
+  EXPECT_EQ(state.find(7), nullptr);
+  ASSERT_NE(state.find(8), nullptr);
+  // A forgotten producer is unknown again: a non-zero sequence is UNKNOWN_PRODUCER_ID.
+  EXPECT_EQ(leader_append(state, facts(7, 0, 1, 1, 2)).error, ErrorCode::kUnknownProducerId);
+}
+
 TEST(ProducerStateTest, FollowerAppliesWithoutChecksAndEviction) {
   ProducerStateManager state;
   state.apply_unchecked(facts(1, 0, 5, 1, 0));  // would be UNKNOWN_PRODUCER_ID on a leader
