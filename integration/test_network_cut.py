@@ -3,7 +3,7 @@
 
 The test runs itself inside a fresh network namespace (ZooKeeper, the clients and a bridge live
 there); each of the 3 brokers has its own namespace and address on that bridge
-(harness.NetworkLab). Topic: 3 partitions, replication factor 3, min.insync.replicas 2; a
+(netlab.NetworkLab). Topic: 3 partitions, replication factor 3, min.insync.replicas 2; a
 confluent-kafka producer writes at acks=all throughout.
 
   1. the leader L of partition 0 is cut from both followers (iptables DROP both ways inside L's
@@ -22,6 +22,7 @@ import os
 import time
 
 import harness
+import netlab
 from client_helpers import BackgroundProducer
 
 LAG_MS = 10000
@@ -41,7 +42,7 @@ class NetworkCutTest(harness.ClusterTestCase):
         if os.environ.get("KB_NETNS_UNAVAILABLE"):
             raise harness.unittest.SkipTest("network namespaces unavailable: %s"
                                             % os.environ["KB_NETNS_UNAVAILABLE"])
-        cls.lab = harness.NetworkLab(cls.NUM_BROKERS).setup()
+        cls.lab = netlab.NetworkLab(cls.NUM_BROKERS).setup()
         cls.BROKER_HOSTS = dict(cls.lab.brokers)
         cls.BROKER_PREFIXES = {i: cls.lab.prefix_for(i) for i in cls.lab.brokers}
         cls.ZK_HOST = cls.lab.gateway
@@ -114,5 +115,5 @@ class NetworkCutTest(harness.ClusterTestCase):
 
 
 if __name__ == "__main__":
-    harness.run_in_private_netns(os.path.abspath(__file__))
+    netlab.run_in_private_netns(os.path.abspath(__file__))
     harness.main()
