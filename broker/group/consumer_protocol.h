@@ -30,14 +30,14 @@ struct ConsumerSubscription {
   std::vector<std::string> topics;
   std::optional<std::vector<uint8_t>> user_data;
   // v1+ (KIP-429 cooperative rebalancing): partitions the member owns; not written by v0.
-  std::map<std::string, std::vector<int32_t>> owned_partitions;
+  std::map<std::string, std::vector<int32_t>> owned_partitions = {};
   bool operator==(const ConsumerSubscription&) const = default;
 };
 
 struct ConsumerAssignment {
   int16_t version = 0;
   std::map<std::string, std::vector<int32_t>> partitions;
-  std::optional<std::vector<uint8_t>> user_data;
+  std::optional<std::vector<uint8_t>> user_data = std::nullopt;
   bool operator==(const ConsumerAssignment&) const = default;
 };
 

@@ -42,7 +42,7 @@ struct OffsetValue {
   int64_t commit_timestamp;
   // Only OffsetCommit v1 requests (explicit per-commit timestamp) and v2-v4 retention times set
   // this; Kafka 2.4 then writes v1, the only value version that stores it.
-  std::optional<int64_t> expire_timestamp;
+  std::optional<int64_t> expire_timestamp = std::nullopt;
   bool operator==(const OffsetValue&) const = default;
 };
 
@@ -64,7 +64,7 @@ struct GroupValue {
   std::optional<std::string> protocol;
   std::optional<std::string> leader;
   int64_t current_state_timestamp = -1;  // v2+; -1 when absent
-  std::vector<GroupMemberRecord> members;
+  std::vector<GroupMemberRecord> members = {};
   bool operator==(const GroupValue&) const = default;
 };
 
