@@ -1,5 +1,6 @@
 #include "broker/group/consumer_protocol.h"
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 #include <string_view>
@@ -56,7 +57,7 @@ std::optional<ConsumerSubscription> decode_subscription(std::span<const uint8_t>
     s.version = r.read_int16();
     if (s.version < 0) return std::nullopt;
     int32_t n = r.read_array_length();
-    s.topics.reserve(size_t(n));
+    s.topics.reserve(std::min(size_t(n), r.remaining() / 2));  // >= 2 bytes per topic on the wire
     for (int32_t i = 0; i < n; ++i) s.topics.push_back(r.read_string());
     s.user_data = r.read_nullable_bytes();
     if (s.version >= 1) s.owned_partitions = read_topic_partitions(r);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "broker/group/tests/test_hex.h"
 
 namespace kb::broker::group {
@@ -124,6 +126,21 @@ TEST(ConsumerProtocolTest, RoundTrips) {
   EXPECT_EQ(*decode_subscription(encode_subscription(s)), s);
   ConsumerAssignment a{1, {{"orders", {0, 2}}, {"payments", {1}}}, std::vector<uint8_t>{}};
   EXPECT_EQ(*decode_assignment(encode_assignment(a)), a);
+}
+
+TEST(ConsumerProtocolTest, DecodersSurviveGarbage) {
+  std::mt19937 rng(7);
+  std::vector<std::vector<uint8_t>> seeds{hex(kSubscriptionV0), hex(kSubscriptionV1),
+                                          hex(kAssignmentV0)};
+  for (int i = 0; i < 20000; ++i) {
+    std::vector<uint8_t> b = seeds[size_t(i) % seeds.size()];
+    int flips = 1 + int(rng() % 4);
+    for (int f = 0; f < flips; ++f) b[rng() % b.size()] = uint8_t(rng());
+    if (rng() % 4 == 0) b.resize(rng() % (b.size() + 1));
+    // Whatever decodes must encode again without throwing.
+    if (auto s = decode_subscription(b)) (void)encode_subscription(*s);
+    if (auto a = decode_assignment(b)) (void)encode_assignment(*a);
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <random>
 
 #include "broker/group/tests/test_hex.h"
 #include "protocol/records/batch_header.h"
@@ -259,6 +260,30 @@ TEST(OffsetsRecordsTest, GroupValueRoundTrips) {
   EXPECT_EQ(decode_group_value(encode_group_value(g)), g);
   GroupValue empty{"", 0, std::nullopt, std::nullopt, -1, {}};
   EXPECT_EQ(decode_group_value(encode_group_value(empty)), empty);
+}
+
+// Random and mutated bytes: decoders either succeed or throw DecodeError, nothing else (no crash,
+// no other exception, no huge allocation).
+TEST(OffsetsRecordsTest, DecodersSurviveGarbage) {
+  std::mt19937 rng(42);
+  std::vector<std::vector<uint8_t>> seeds{
+      encode_offset_key({"g", "t", 1}), encode_group_key("group"),
+      encode_offset_value({1, 2, "m", 3, std::nullopt}), encode_offset_value({1, 2, "m", 3, 4}),
+      encode_group_value(sample_group())};
+  for (int i = 0; i < 20000; ++i) {
+    std::vector<uint8_t> b = seeds[size_t(i) % seeds.size()];
+    int flips = 1 + int(rng() % 4);
+    for (int f = 0; f < flips; ++f) b[rng() % b.size()] = uint8_t(rng());
+    if (rng() % 4 == 0) b.resize(rng() % (b.size() + 1));
+    for (auto fn : {+[](std::span<const uint8_t> s) { (void)decode_key(s); },
+                    +[](std::span<const uint8_t> s) { (void)decode_offset_value(s); },
+                    +[](std::span<const uint8_t> s) { (void)decode_group_value(s); }}) {
+      try {
+        fn(b);
+      } catch (const protocol::DecodeError&) {
+      }
+    }
+  }
 }
 
 // ---- partition for a group ----
