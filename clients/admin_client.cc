@@ -27,10 +27,8 @@ OperationResult make_result(const std::string& name, int16_t code,
 // yields per-name results), retrying names that got NOT_CONTROLLER, and the whole request when
 // the controller connection breaks, until the deadline. Kafka's AdminClient does the same.
 template <typename Response, typename Build, typename Parse>
-std::vector<OperationResult> to_controller(MetadataClient& metadata,
-                                           std::vector<std::string> names,
-                                           Clock::time_point deadline, Build build,
-                                           Parse parse) {
+std::vector<OperationResult> to_controller(MetadataClient& metadata, std::vector<std::string> names,
+                                           Clock::time_point deadline, Build build, Parse parse) {
   std::map<std::string, OperationResult> done;
   std::vector<std::string> order = names;
   auto backoff = std::chrono::milliseconds(100);
@@ -137,8 +135,8 @@ std::vector<OperationResult> AdminClient::create_topics(const std::vector<NewTop
   };
   auto parse = [](const protocol::CreateTopicsResponse& resp) {
     std::vector<OperationResult> out;
-    for (const auto& r : resp.topics) out.push_back(make_result(r.name, r.error_code,
-                                                                r.error_message));
+    for (const auto& r : resp.topics)
+      out.push_back(make_result(r.name, r.error_code, r.error_message));
     return out;
   };
   return to_controller<protocol::CreateTopicsResponse>(metadata_, names, until, build, parse);
@@ -200,8 +198,7 @@ std::vector<OperationResult> AdminClient::create_partitions(
     }
     return out;
   };
-  return to_controller<protocol::CreatePartitionsResponse>(metadata_, names, until, build,
-                                                           parse);
+  return to_controller<protocol::CreatePartitionsResponse>(metadata_, names, until, build, parse);
 }
 
 std::vector<std::string> AdminClient::list_topics(bool include_internal) {
@@ -263,8 +260,8 @@ std::vector<ConfigDescription> AdminClient::describe_configs(
     r.configuration_keys = std::nullopt;  // all keys
     req.resources.push_back(std::move(r));
     int16_t version = 0;
-    auto resp = detail::call<protocol::DescribeConfigsResponse>(route(res, until), req, until,
-                                                                &version);
+    auto resp =
+        detail::call<protocol::DescribeConfigsResponse>(route(res, until), req, until, &version);
     ConfigDescription d;
     d.resource = res;
     for (const auto& result : resp.results) {
@@ -278,10 +275,9 @@ std::vector<ConfigDescription> AdminClient::describe_configs(
         e.is_sensitive = c.is_sensitive;
         if (version == 0) {
           // v0 has only is_default; the source follows the resource type.
-          e.source = c.is_default ? ConfigSource::kDefaultConfig
-                     : res.type == ConfigResourceType::kTopic
-                         ? ConfigSource::kDynamicTopicConfig
-                         : ConfigSource::kStaticBrokerConfig;
+          e.source = c.is_default                             ? ConfigSource::kDefaultConfig
+                     : res.type == ConfigResourceType::kTopic ? ConfigSource::kDynamicTopicConfig
+                                                              : ConfigSource::kStaticBrokerConfig;
         } else {
           e.source = static_cast<ConfigSource>(c.config_source);
         }

@@ -23,8 +23,7 @@ int parse_port(std::string_view text, std::string_view entry) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
   if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || port <= 0 ||
       port > 65535) {
-    throw std::invalid_argument("Invalid port in bootstrap server address: " +
-                                std::string(entry));
+    throw std::invalid_argument("Invalid port in bootstrap server address: " + std::string(entry));
   }
   return port;
 }

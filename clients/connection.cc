@@ -98,16 +98,15 @@ Connection::~Connection() {
   close();
 }
 
-std::unique_ptr<Connection> Connection::open(const Endpoint& endpoint,
-                                             const ClientConfig& config,
+std::unique_ptr<Connection> Connection::open(const Endpoint& endpoint, const ClientConfig& config,
                                              Clock::time_point deadline) {
   Clock::time_point until = std::min(deadline, Clock::now() + config.connect_timeout);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
-  int rc = ::getaddrinfo(endpoint.host.c_str(), std::to_string(endpoint.port).c_str(), &hints,
-                         &found);
+  int rc =
+      ::getaddrinfo(endpoint.host.c_str(), std::to_string(endpoint.port).c_str(), &hints, &found);
   if (rc != 0) {
     throw NetworkError("Cannot resolve " + endpoint.host + ": " + ::gai_strerror(rc));
   }
@@ -156,8 +155,8 @@ void Connection::negotiate(Clock::time_point deadline) {
     }
     if (error != ErrorCode::kNone) {
       close();
-      throw ClientError(error, "ApiVersions to " + endpoint_.to_string() +
-                                   " failed: " + error_message(error));
+      throw ClientError(
+          error, "ApiVersions to " + endpoint_.to_string() + " failed: " + error_message(error));
     }
     protocol::Reader r(reply.data(), reply.size());
     try {
@@ -252,9 +251,9 @@ std::vector<uint8_t> Connection::roundtrip(int16_t api_key, int16_t version,
 
   uint8_t size_buf[4];
   recv_all(size_buf, 4, until);
-  int32_t size = static_cast<int32_t>((uint32_t(size_buf[0]) << 24) |
-                                      (uint32_t(size_buf[1]) << 16) |
-                                      (uint32_t(size_buf[2]) << 8) | uint32_t(size_buf[3]));
+  int32_t size =
+      static_cast<int32_t>((uint32_t(size_buf[0]) << 24) | (uint32_t(size_buf[1]) << 16) |
+                           (uint32_t(size_buf[2]) << 8) | uint32_t(size_buf[3]));
   if (size < 4 || size > (256 << 20)) fail("malformed response size " + std::to_string(size));
   std::vector<uint8_t> frame(static_cast<size_t>(size));
   recv_all(frame.data(), frame.size(), until);

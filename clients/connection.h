@@ -55,8 +55,8 @@ class Connection {
   // Sends the request (body already encoded for `version`) and returns the response body after
   // the response header. Waits at most request_timeout, and never past `deadline`. Throws
   // NetworkError on I/O errors and timeouts; the connection is then closed (is_open() false).
-  std::vector<uint8_t> roundtrip(int16_t api_key, int16_t version,
-                                 std::span<const uint8_t> body, Clock::time_point deadline);
+  std::vector<uint8_t> roundtrip(int16_t api_key, int16_t version, std::span<const uint8_t> body,
+                                 Clock::time_point deadline);
   bool is_open() const { return fd_ >= 0; }
   void close();
 

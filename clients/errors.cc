@@ -39,15 +39,15 @@ constexpr Entry kMessages[] = {
     {ErrorCode::kMessageTooLarge,
      "The request included a message larger than the max message size the server will accept."},
     {ErrorCode::kStaleControllerEpoch, "The controller moved to another broker."},
-    {ErrorCode::kOffsetMetadataTooLarge,
-     "The metadata field of the offset request was too large."},
+    {ErrorCode::kOffsetMetadataTooLarge, "The metadata field of the offset request was too large."},
     {ErrorCode::kNetworkException, "The server disconnected before a response was received."},
     {ErrorCode::kCoordinatorLoadInProgress,
      "The coordinator is loading and hence can't process requests."},
     {ErrorCode::kCoordinatorNotAvailable, "The coordinator is not available."},
     {ErrorCode::kNotCoordinator, "This is not the correct coordinator."},
-    {ErrorCode::kInvalidTopicException, "The request attempted to perform an operation on an "
-                                        "invalid topic."},
+    {ErrorCode::kInvalidTopicException,
+     "The request attempted to perform an operation on an "
+     "invalid topic."},
     {ErrorCode::kRecordListTooLarge,
      "The request included message batch larger than the configured segment size on the "
      "server."},
@@ -55,8 +55,9 @@ constexpr Entry kMessages[] = {
      "Messages are rejected since there are fewer in-sync replicas than required."},
     {ErrorCode::kNotEnoughReplicasAfterAppend,
      "Messages are written to the log, but to fewer in-sync replicas than required."},
-    {ErrorCode::kInvalidRequiredAcks, "Produce request specified an invalid value for required "
-                                      "acks."},
+    {ErrorCode::kInvalidRequiredAcks,
+     "Produce request specified an invalid value for required "
+     "acks."},
     {ErrorCode::kIllegalGeneration, "Specified group generation id is not valid."},
     {ErrorCode::kInconsistentGroupProtocol,
      "The group member's supported protocols are incompatible with those of existing members or "
@@ -66,15 +67,15 @@ constexpr Entry kMessages[] = {
     {ErrorCode::kInvalidSessionTimeout,
      "The session timeout is not within the range allowed by the broker (as configured by "
      "group.min.session.timeout.ms and group.max.session.timeout.ms)."},
-    {ErrorCode::kRebalanceInProgress,
-     "The group is rebalancing, so a rejoin is needed."},
+    {ErrorCode::kRebalanceInProgress, "The group is rebalancing, so a rejoin is needed."},
     {ErrorCode::kInvalidCommitOffsetSize, "The committing offset data size is not valid."},
     {ErrorCode::kTopicAuthorizationFailed, "Topic authorization failed."},
     {ErrorCode::kGroupAuthorizationFailed, "Group authorization failed."},
     {ErrorCode::kClusterAuthorizationFailed, "Cluster authorization failed."},
     {ErrorCode::kInvalidTimestamp, "The timestamp of the message is out of acceptable range."},
-    {ErrorCode::kUnsupportedSaslMechanism, "The broker does not support the requested SASL "
-                                           "mechanism."},
+    {ErrorCode::kUnsupportedSaslMechanism,
+     "The broker does not support the requested SASL "
+     "mechanism."},
     {ErrorCode::kIllegalSaslState, "Request is not valid given the current SASL state."},
     {ErrorCode::kUnsupportedVersion, "The version of API is not supported."},
     {ErrorCode::kTopicAlreadyExists, "Topic with this name already exists."},
@@ -90,8 +91,7 @@ constexpr Entry kMessages[] = {
     {ErrorCode::kUnsupportedForMessageFormat,
      "The message format version on the broker does not support the request."},
     {ErrorCode::kPolicyViolation, "Request parameters do not satisfy the configured policy."},
-    {ErrorCode::kOutOfOrderSequenceNumber,
-     "The broker received an out of order sequence number."},
+    {ErrorCode::kOutOfOrderSequenceNumber, "The broker received an out of order sequence number."},
     {ErrorCode::kDuplicateSequenceNumber, "The broker received a duplicate sequence number."},
     {ErrorCode::kInvalidProducerEpoch,
      "Producer attempted an operation with an old epoch. Either there is a newer producer with "
@@ -126,13 +126,11 @@ constexpr Entry kMessages[] = {
     {ErrorCode::kReassignmentInProgress, "A partition reassignment is in progress."},
     {ErrorCode::kDelegationTokenAuthDisabled, "Delegation Token feature is not enabled."},
     {ErrorCode::kDelegationTokenNotFound, "Delegation Token is not found on server."},
-    {ErrorCode::kDelegationTokenOwnerMismatch,
-     "Specified Principal is not valid Owner/Renewer."},
+    {ErrorCode::kDelegationTokenOwnerMismatch, "Specified Principal is not valid Owner/Renewer."},
     {ErrorCode::kDelegationTokenRequestNotAllowed,
      "Delegation Token requests are not allowed on PLAINTEXT/1-way SSL channels and on "
      "delegation token authenticated channels."},
-    {ErrorCode::kDelegationTokenAuthorizationFailed,
-     "Delegation Token authorization failed."},
+    {ErrorCode::kDelegationTokenAuthorizationFailed, "Delegation Token authorization failed."},
     {ErrorCode::kDelegationTokenExpired, "Delegation Token is expired."},
     {ErrorCode::kInvalidPrincipalType, "Supplied principalType is not supported."},
     {ErrorCode::kNonEmptyGroup, "The group is not empty."},

@@ -12,12 +12,12 @@ TEST(ApiVersionsFormat, NodeLikeKafka) {
 
 TEST(ApiVersionsFormat, UsableUnusableUnknownUnsupported) {
   std::map<int16_t, clients::VersionRange> broker = {
-      {0, {0, 7}},     // Produce: usable 7 (ours goes higher)
-      {3, {0, 12}},    // Metadata: usable = our max
-      {17, {0, 1}},    // SaslHandshake: our codec lacks it -> no usable note
-      {18, {0, 3}},    // ApiVersions
-      {19, {9, 9}},    // CreateTopics: broker too new for us
-      {100, {0, 1}},   // unknown to Kafka 2.4
+      {0, {0, 7}},    // Produce: usable 7 (ours goes higher)
+      {3, {0, 12}},   // Metadata: usable = our max
+      {17, {0, 1}},   // SaslHandshake: our codec lacks it -> no usable note
+      {18, {0, 3}},   // ApiVersions
+      {19, {9, 9}},   // CreateTopics: broker too new for us
+      {100, {0, 1}},  // unknown to Kafka 2.4
   };
   std::string text = format_api_versions(broker);
   auto our_max = [](int16_t k) { return std::to_string(clients::client_versions(k)->max_version); };
@@ -25,7 +25,8 @@ TEST(ApiVersionsFormat, UsableUnusableUnknownUnsupported) {
   EXPECT_NE(std::string::npos, text.find("\tMetadata(3): 0 to 12 [usable: " + our_max(3) + "],\n"));
   EXPECT_NE(std::string::npos, text.find("\tSaslHandshake(17): 0 to 1,\n"));
   EXPECT_NE(std::string::npos, text.find("\tCreateTopics(19): 9 [unusable: node too new],\n"));
-  EXPECT_NE(std::string::npos, text.find("\tOffsetDelete(47): UNSUPPORTED,\n\tUNKNOWN(100): 0 to 1\n)"));
+  EXPECT_NE(std::string::npos,
+            text.find("\tOffsetDelete(47): UNSUPPORTED,\n\tUNKNOWN(100): 0 to 1\n)"));
   EXPECT_EQ(')', text.back());
 }
 

@@ -33,8 +33,8 @@ TEST(ErrorMessage, UnlistedCodeSaysSo) {
 }
 
 TEST(DescribeError, ServerMessageWinsWhenPresent) {
-  EXPECT_EQ("Topic 't' already exists.",
-            describe_error(ErrorCode::kTopicAlreadyExists, std::string("Topic 't' already exists.")));
+  EXPECT_EQ("Topic 't' already exists.", describe_error(ErrorCode::kTopicAlreadyExists,
+                                                        std::string("Topic 't' already exists.")));
   EXPECT_EQ("Topic with this name already exists.",
             describe_error(ErrorCode::kTopicAlreadyExists, std::nullopt));
   EXPECT_EQ("Topic with this name already exists.",

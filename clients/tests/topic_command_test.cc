@@ -22,10 +22,10 @@ std::string usage_error(std::vector<const char*> args) {
 }
 
 TEST(TopicCommand, CreateWithEverything) {
-  auto cmd = parse_topic_command(opts({"--bootstrap-server", "h:1", "--create", "--topic", "t",
-                                       "--partitions", "3", "--replication-factor", "2",
-                                       "--config", "cleanup.policy=compact", "--config",
-                                       "segment.bytes = 1000", "--if-not-exists"}));
+  auto cmd = parse_topic_command(
+      opts({"--bootstrap-server", "h:1", "--create", "--topic", "t", "--partitions", "3",
+            "--replication-factor", "2", "--config", "cleanup.policy=compact", "--config",
+            "segment.bytes = 1000", "--if-not-exists"}));
   EXPECT_EQ(TopicAction::kCreate, cmd.action);
   EXPECT_EQ("t", cmd.topic);
   EXPECT_EQ(3, cmd.partitions);
@@ -37,12 +37,14 @@ TEST(TopicCommand, CreateWithEverything) {
 }
 
 TEST(TopicCommand, KafkaArgumentChecks) {
-  EXPECT_EQ("Command must include exactly one action: --list, --describe, --create, --alter or "
-            "--delete",
-            usage_error({"--bootstrap-server", "h:1"}));
-  EXPECT_EQ("Command must include exactly one action: --list, --describe, --create, --alter or "
-            "--delete",
-            usage_error({"--bootstrap-server", "h:1", "--list", "--describe"}));
+  EXPECT_EQ(
+      "Command must include exactly one action: --list, --describe, --create, --alter or "
+      "--delete",
+      usage_error({"--bootstrap-server", "h:1"}));
+  EXPECT_EQ(
+      "Command must include exactly one action: --list, --describe, --create, --alter or "
+      "--delete",
+      usage_error({"--bootstrap-server", "h:1", "--list", "--describe"}));
   EXPECT_EQ("Only one of --bootstrap-server or --zookeeper must be specified",
             usage_error({"--list"}));
   EXPECT_EQ("Only one of --bootstrap-server or --zookeeper must be specified",
@@ -52,34 +54,35 @@ TEST(TopicCommand, KafkaArgumentChecks) {
   EXPECT_EQ("Missing required argument \"[partitions]\"",
             usage_error({"--zookeeper", "z:1", "--create", "--topic", "t"}));
   EXPECT_EQ("Option \"[replica-assignment]\" can't be used with option \"[partitions]\"",
-            usage_error({"--bootstrap-server", "h:1", "--create", "--topic", "t",
-                         "--partitions", "1", "--replica-assignment", "1:2"}));
+            usage_error({"--bootstrap-server", "h:1", "--create", "--topic", "t", "--partitions",
+                         "1", "--replica-assignment", "1:2"}));
   EXPECT_EQ("Option \"[partitions]\" can't be used with option \"[list]\"",
             usage_error({"--bootstrap-server", "h:1", "--list", "--partitions", "2"}));
   EXPECT_EQ("Option \"[replication-factor]\" can't be used with option \"[alter]\"",
             usage_error({"--zookeeper", "z:1", "--alter", "--topic", "t", "--partitions", "3",
                          "--replication-factor", "2"}));
-  EXPECT_EQ("Option \"[under-replicated-partitions]\" can't be used with option "
-            "\"[unavailable-partitions]\"",
-            usage_error({"--bootstrap-server", "h:1", "--describe",
-                         "--under-replicated-partitions", "--unavailable-partitions"}));
-  EXPECT_EQ("Option \"[if-not-exists]\" can't be used with option \"[delete]\"",
-            usage_error({"--bootstrap-server", "h:1", "--delete", "--topic", "t",
-                         "--if-not-exists"}));
+  EXPECT_EQ(
+      "Option \"[under-replicated-partitions]\" can't be used with option "
+      "\"[unavailable-partitions]\"",
+      usage_error({"--bootstrap-server", "h:1", "--describe", "--under-replicated-partitions",
+                   "--unavailable-partitions"}));
+  EXPECT_EQ(
+      "Option \"[if-not-exists]\" can't be used with option \"[delete]\"",
+      usage_error({"--bootstrap-server", "h:1", "--delete", "--topic", "t", "--if-not-exists"}));
   EXPECT_EQ("Missing required argument \"[partitions]\"",
             usage_error({"--bootstrap-server", "h:1", "--alter", "--topic", "t"}));
-  EXPECT_EQ("Invalid value 'x' for option --partitions: expected an integer from 1 to 2147483647",
-            usage_error({"--bootstrap-server", "h:1", "--create", "--topic", "t",
-                         "--partitions", "x"}));
-  EXPECT_EQ("Invalid value '0' for option --replication-factor: expected an integer from 1 to "
-            "32767",
-            usage_error({"--bootstrap-server", "h:1", "--create", "--topic", "t",
-                         "--replication-factor", "0"}));
+  EXPECT_EQ(
+      "Invalid value 'x' for option --partitions: expected an integer from 1 to 2147483647",
+      usage_error({"--bootstrap-server", "h:1", "--create", "--topic", "t", "--partitions", "x"}));
+  EXPECT_EQ(
+      "Invalid value '0' for option --replication-factor: expected an integer from 1 to "
+      "32767",
+      usage_error(
+          {"--bootstrap-server", "h:1", "--create", "--topic", "t", "--replication-factor", "0"}));
   EXPECT_NE("", usage_error({"--bootstrap-server", "h:1", "--create", "--topic", "bad/name"}));
-  EXPECT_EQ("", usage_error({"--zookeeper", "z:1", "--alter", "--topic", "t", "--config",
-                             "a=b"}));
-  EXPECT_EQ("", usage_error({"--bootstrap-server", "h:1", "--describe",
-                             "--under-replicated-partitions"}));
+  EXPECT_EQ("", usage_error({"--zookeeper", "z:1", "--alter", "--topic", "t", "--config", "a=b"}));
+  EXPECT_EQ("", usage_error(
+                    {"--bootstrap-server", "h:1", "--describe", "--under-replicated-partitions"}));
 }
 
 TEST(ReplicaAssignment, ParsesAndValidates) {
@@ -131,7 +134,8 @@ TEST(SelectTopics, RegexWhitelistAndInternal) {
   EXPECT_EQ((std::vector<std::string>{"a"}), select_topics(all, std::string("a"), false, {}));
   EXPECT_EQ((std::vector<std::string>{"a", "abc"}),
             select_topics(all, std::string("a.*"), false, {}));
-  EXPECT_EQ((std::vector<std::string>{"a", "b"}), select_topics(all, std::string("a,b"), false, {}));
+  EXPECT_EQ((std::vector<std::string>{"a", "b"}),
+            select_topics(all, std::string("a,b"), false, {}));
   EXPECT_EQ((std::vector<std::string>{}), select_topics(all, std::string("zz"), false, {}));
   EXPECT_THROW(select_topics(all, std::string("(("), false, {}), UsageError);
 }
@@ -156,9 +160,10 @@ std::vector<int32_t> selected(const DescribedTopic& d) {
 
 TEST(Describe, KafkaLines) {
   TopicView t = sample();
-  EXPECT_EQ("Topic: t\tPartitionCount: 4\tReplicationFactor: 3\tConfigs: "
-            "cleanup.policy=compact,segment.bytes=1000",
-            format_topic_line(t));
+  EXPECT_EQ(
+      "Topic: t\tPartitionCount: 4\tReplicationFactor: 3\tConfigs: "
+      "cleanup.policy=compact,segment.bytes=1000",
+      format_topic_line(t));
   EXPECT_EQ("\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1,2,3",
             format_partition_line(t, t.partitions[0]));
   EXPECT_EQ("\tTopic: t\tPartition: 2\tLeader: none\tReplicas: 3,1,2\tIsr: ",
@@ -167,9 +172,10 @@ TEST(Describe, KafkaLines) {
   t.configs.clear();
   EXPECT_EQ("Topic: t\tPartitionCount: 4\tReplicationFactor: 3\tConfigs: \tMarkedForDeletion: true",
             format_topic_line(t));
-  EXPECT_EQ("\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1,2,3\tMarkedForDeletion: "
-            "true",
-            format_partition_line(t, t.partitions[0]));
+  EXPECT_EQ(
+      "\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1,2,3\tMarkedForDeletion: "
+      "true",
+      format_partition_line(t, t.partitions[0]));
 }
 
 TEST(Describe, Filters) {

@@ -105,8 +105,8 @@ class ScriptedBroker {
   std::thread thread_;
 };
 
-std::vector<uint8_t> api_versions_body(int16_t error, int16_t version,
-                                       std::vector<protocol::ApiVersionsResponse::ApiVersion> keys) {
+std::vector<uint8_t> api_versions_body(
+    int16_t error, int16_t version, std::vector<protocol::ApiVersionsResponse::ApiVersion> keys) {
   protocol::ApiVersionsResponse resp;
   resp.error_code = error;
   resp.api_keys = std::move(keys);

@@ -8,30 +8,54 @@ namespace {
 
 // Kafka 2.4's ApiKeys, by id.
 const char* const kKafkaApiNames[] = {
-    "Produce",                   "Fetch",
-    "ListOffsets",               "Metadata",
-    "LeaderAndIsr",              "StopReplica",
-    "UpdateMetadata",            "ControlledShutdown",
-    "OffsetCommit",              "OffsetFetch",
-    "FindCoordinator",           "JoinGroup",
-    "Heartbeat",                 "LeaveGroup",
-    "SyncGroup",                 "DescribeGroups",
-    "ListGroups",                "SaslHandshake",
-    "ApiVersions",               "CreateTopics",
-    "DeleteTopics",              "DeleteRecords",
-    "InitProducerId",            "OffsetForLeaderEpoch",
-    "AddPartitionsToTxn",        "AddOffsetsToTxn",
-    "EndTxn",                    "WriteTxnMarkers",
-    "TxnOffsetCommit",           "DescribeAcls",
-    "CreateAcls",                "DeleteAcls",
-    "DescribeConfigs",           "AlterConfigs",
-    "AlterReplicaLogDirs",       "DescribeLogDirs",
-    "SaslAuthenticate",          "CreatePartitions",
-    "CreateDelegationToken",     "RenewDelegationToken",
-    "ExpireDelegationToken",     "DescribeDelegationToken",
-    "DeleteGroups",              "ElectLeaders",
-    "IncrementalAlterConfigs",   "AlterPartitionReassignments",
-    "ListPartitionReassignments", "OffsetDelete",
+    "Produce",
+    "Fetch",
+    "ListOffsets",
+    "Metadata",
+    "LeaderAndIsr",
+    "StopReplica",
+    "UpdateMetadata",
+    "ControlledShutdown",
+    "OffsetCommit",
+    "OffsetFetch",
+    "FindCoordinator",
+    "JoinGroup",
+    "Heartbeat",
+    "LeaveGroup",
+    "SyncGroup",
+    "DescribeGroups",
+    "ListGroups",
+    "SaslHandshake",
+    "ApiVersions",
+    "CreateTopics",
+    "DeleteTopics",
+    "DeleteRecords",
+    "InitProducerId",
+    "OffsetForLeaderEpoch",
+    "AddPartitionsToTxn",
+    "AddOffsetsToTxn",
+    "EndTxn",
+    "WriteTxnMarkers",
+    "TxnOffsetCommit",
+    "DescribeAcls",
+    "CreateAcls",
+    "DeleteAcls",
+    "DescribeConfigs",
+    "AlterConfigs",
+    "AlterReplicaLogDirs",
+    "DescribeLogDirs",
+    "SaslAuthenticate",
+    "CreatePartitions",
+    "CreateDelegationToken",
+    "RenewDelegationToken",
+    "ExpireDelegationToken",
+    "DescribeDelegationToken",
+    "DeleteGroups",
+    "ElectLeaders",
+    "IncrementalAlterConfigs",
+    "AlterPartitionReassignments",
+    "ListPartitionReassignments",
+    "OffsetDelete",
 };
 static_assert(std::size(kKafkaApiNames) == kLastKafkaApiKey + 1);
 
@@ -57,8 +81,8 @@ std::string format_api_versions(const std::map<int16_t, clients::VersionRange>& 
   std::map<int16_t, std::string> lines;
   for (const auto& [key, range] : broker) {
     auto name = kafka_api_name(key);
-    std::string line = (name ? *name : "UNKNOWN") + "(" + std::to_string(key) + "): " +
-                       range_text(range);
+    std::string line =
+        (name ? *name : "UNKNOWN") + "(" + std::to_string(key) + "): " + range_text(range);
     if (name) {
       if (auto ours = clients::client_versions(key)) {
         if (ours->max_version < range.min_version) {
@@ -66,8 +90,8 @@ std::string format_api_versions(const std::map<int16_t, clients::VersionRange>& 
         } else if (range.max_version < ours->min_version) {
           line += " [unusable: node too old]";
         } else {
-          line += " [usable: " + std::to_string(std::min(ours->max_version, range.max_version)) +
-                  "]";
+          line +=
+              " [usable: " + std::to_string(std::min(ours->max_version, range.max_version)) + "]";
         }
       }
     }
@@ -75,7 +99,8 @@ std::string format_api_versions(const std::map<int16_t, clients::VersionRange>& 
   }
   // Keys the broker does not list at all (an older broker) show as UNSUPPORTED.
   for (int16_t key = 0; key <= kLastKafkaApiKey; ++key) {
-    if (!lines.count(key)) lines[key] = *kafka_api_name(key) + "(" + std::to_string(key) + "): UNSUPPORTED";
+    if (!lines.count(key))
+      lines[key] = *kafka_api_name(key) + "(" + std::to_string(key) + "): UNSUPPORTED";
   }
   std::string out = "(\n\t";
   bool first = true;

@@ -53,12 +53,10 @@ ParsedOptions parse_options(const std::vector<OptionSpec>& specs, int argc,
   return out;
 }
 
-int64_t parse_integer(const std::string& name, const std::string& text, int64_t min,
-                      int64_t max) {
+int64_t parse_integer(const std::string& name, const std::string& text, int64_t min, int64_t max) {
   int64_t v = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || v < min ||
-      v > max) {
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || v < min || v > max) {
     throw UsageError("Invalid value '" + text + "' for option --" + name +
                      ": expected an integer from " + std::to_string(min) + " to " +
                      std::to_string(max));

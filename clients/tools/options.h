@@ -47,8 +47,7 @@ ParsedOptions parse_options(const std::vector<OptionSpec>& specs, int argc,
                             const char* const* argv);
 
 // Integer value of option `name` in [min, max]. Throws UsageError naming the option.
-int64_t parse_integer(const std::string& name, const std::string& text, int64_t min,
-                      int64_t max);
+int64_t parse_integer(const std::string& name, const std::string& text, int64_t min, int64_t max);
 
 // The help text: a description paragraph then Kafka's two-column "Option / Description" table.
 std::string format_help(const std::string& description, const std::vector<OptionSpec>& specs);

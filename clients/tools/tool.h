@@ -20,8 +20,8 @@ inline constexpr std::chrono::milliseconds kDefaultTimeout{15000};
 enum class OutputFormat { kText, kJson };
 
 struct ToolInfo {
-  std::string name;         // "kafka-topics"
-  std::string description;  // first paragraph of --help
+  std::string name;                 // "kafka-topics"
+  std::string description;          // first paragraph of --help
   std::vector<OptionSpec> options;  // tool-specific; the common ones are appended
   // Prefix of the one-line failure message, as Kafka's tool prints it
   // ("Error while executing topic command : ").

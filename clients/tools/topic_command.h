@@ -92,7 +92,7 @@ struct TopicView {
   std::string name;
   std::vector<std::pair<std::string, std::string>> configs;  // non-default, sorted
   bool marked_for_deletion = false;
-  std::optional<int32_t> min_isr;  // min.insync.replicas when known (bootstrap mode)
+  std::optional<int32_t> min_isr;         // min.insync.replicas when known (bootstrap mode)
   std::vector<PartitionView> partitions;  // sorted by partition
 };
 

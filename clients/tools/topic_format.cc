@@ -8,7 +8,9 @@ namespace kb::tools {
 
 namespace {
 
-bool has_leader(const PartitionView& p) { return p.leader.has_value() && *p.leader >= 0; }
+bool has_leader(const PartitionView& p) {
+  return p.leader.has_value() && *p.leader >= 0;
+}
 
 int32_t replication_factor(const TopicView& t) {
   return t.partitions.empty() ? 0 : static_cast<int32_t>(t.partitions.front().replicas.size());
@@ -44,10 +46,9 @@ std::string format_topic_line(const TopicView& topic) {
   for (const auto& [k, v] : topic.configs) {
     configs += (configs.empty() ? "" : ",") + k + "=" + v;
   }
-  std::string line = "Topic: " + topic.name +
-                     "\tPartitionCount: " + std::to_string(topic.partitions.size()) +
-                     "\tReplicationFactor: " + std::to_string(replication_factor(topic)) +
-                     "\tConfigs: " + configs;
+  std::string line =
+      "Topic: " + topic.name + "\tPartitionCount: " + std::to_string(topic.partitions.size()) +
+      "\tReplicationFactor: " + std::to_string(replication_factor(topic)) + "\tConfigs: " + configs;
   if (topic.marked_for_deletion) line += "\tMarkedForDeletion: true";
   return line;
 }

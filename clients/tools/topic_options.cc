@@ -82,8 +82,7 @@ std::vector<OptionSpec> topic_command_options() {
        "A list of manual partition-to-broker assignments."},
       {"config", "name=value", "A topic configuration override (repeatable).", true},
       {"delete-config", "name",
-       "A topic configuration override to remove (--zookeeper --alter only; repeatable).",
-       true},
+       "A topic configuration override to remove (--zookeeper --alter only; repeatable).", true},
       {"if-exists", "", "With --alter, --delete or --describe: only act if the topic exists."},
       {"if-not-exists", "", "With --create: only create the topic if it does not exist."},
       {"exclude-internal", "", "Exclude internal topics from --list and --describe."},
@@ -163,7 +162,8 @@ TopicCommand parse_topic_command(const ParsedOptions& o) {
     cmd.replication_factor =
         static_cast<int16_t>(parse_integer("replication-factor", *rf, 1, INT16_MAX));
   }
-  if (auto ra = o.value("replica-assignment")) cmd.replica_assignment = parse_replica_assignment(*ra);
+  if (auto ra = o.value("replica-assignment"))
+    cmd.replica_assignment = parse_replica_assignment(*ra);
   cmd.configs = parse_topic_configs(o.values("config"));
   cmd.delete_configs = o.values("delete-config");
   cmd.if_exists = o.has("if-exists");
@@ -191,16 +191,16 @@ std::vector<std::vector<int32_t>> parse_replica_assignment(const std::string& te
   size_t start = 0;
   while (true) {
     size_t comma = text.find(',', start);
-    std::string part = text.substr(start, comma == std::string::npos ? std::string::npos
-                                                                     : comma - start);
+    std::string part =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     std::vector<int32_t> brokers;
     size_t s = 0;
     while (true) {
       size_t colon = part.find(':', s);
-      std::string id = trim(part.substr(s, colon == std::string::npos ? std::string::npos
-                                                                      : colon - s));
-      brokers.push_back(static_cast<int32_t>(parse_integer("replica-assignment", id, 0,
-                                                           INT32_MAX)));
+      std::string id =
+          trim(part.substr(s, colon == std::string::npos ? std::string::npos : colon - s));
+      brokers.push_back(
+          static_cast<int32_t>(parse_integer("replica-assignment", id, 0, INT32_MAX)));
       if (colon == std::string::npos) break;
       s = colon + 1;
     }
@@ -208,8 +208,7 @@ std::vector<std::vector<int32_t>> parse_replica_assignment(const std::string& te
     std::sort(sorted.begin(), sorted.end());
     std::vector<int32_t> dups;
     for (size_t i = 1; i < sorted.size(); ++i) {
-      if (sorted[i] == sorted[i - 1] &&
-          (dups.empty() || dups.back() != sorted[i])) {
+      if (sorted[i] == sorted[i - 1] && (dups.empty() || dups.back() != sorted[i])) {
         dups.push_back(sorted[i]);
       }
     }
@@ -235,8 +234,9 @@ std::map<std::string, std::string> parse_topic_configs(const std::vector<std::st
     size_t eq = e.find('=');
     if (eq == std::string::npos || e.find('=', eq + 1) != std::string::npos ||
         trim(e.substr(0, eq)).empty()) {
-      throw UsageError("Invalid topic config: all configs to be added must be in the format "
-                       "\"key=val\".");
+      throw UsageError(
+          "Invalid topic config: all configs to be added must be in the format "
+          "\"key=val\".");
     }
     out[trim(e.substr(0, eq))] = trim(e.substr(eq + 1));
   }

@@ -80,8 +80,8 @@ int list(AdminClient& admin, const TopicCommand& cmd, ToolContext& ctx) {
 
 int describe(AdminClient& admin, const TopicCommand& cmd, ToolContext& ctx) {
   std::set<std::string> internal;
-  auto selected = select_topics(all_topics(admin, &internal), cmd.topic, cmd.exclude_internal,
-                                internal);
+  auto selected =
+      select_topics(all_topics(admin, &internal), cmd.topic, cmd.exclude_internal, internal);
   ensure_topic_exists(selected, cmd);
   std::vector<TopicView> views;
   std::set<int32_t> live;
@@ -139,9 +139,8 @@ int alter(AdminClient& admin, const TopicCommand& cmd, ToolContext& ctx) {
     np.total_count = *cmd.partitions;
     size_t existing = metadata.topics.count(t) ? metadata.topics.at(t).partitions.size() : 0;
     // The assignment may list every partition (Kafka's form) or only the added ones.
-    size_t skip = cmd.replica_assignment.size() == static_cast<size_t>(*cmd.partitions)
-                      ? existing
-                      : 0;
+    size_t skip =
+        cmd.replica_assignment.size() == static_cast<size_t>(*cmd.partitions) ? existing : 0;
     for (size_t i = skip; i < cmd.replica_assignment.size(); ++i) {
       std::vector<BrokerId> replicas;
       for (int32_t b : cmd.replica_assignment[i]) replicas.emplace_back(b);

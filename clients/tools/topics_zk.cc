@@ -190,22 +190,25 @@ void add_partitions(KafkaZk& zk, const std::string& topic, const TopicCommand& c
   coordinator::TopicAssignment updated = current->assignment;
   auto live = brokers(zk);
   if (!cmd.replica_assignment.empty()) {
-    size_t skip = cmd.replica_assignment.size() == static_cast<size_t>(total) ? existing.size()
-                                                                              : 0;
+    size_t skip = cmd.replica_assignment.size() == static_cast<size_t>(total) ? existing.size() : 0;
     size_t rf = existing.empty() ? 0 : existing.begin()->second.size();
     if (cmd.replica_assignment.size() - skip != total - existing.size()) {
       throw std::runtime_error("Increasing the number of partitions by " +
-                               std::to_string(total - existing.size()) +
-                               " but " + std::to_string(cmd.replica_assignment.size() - skip) +
+                               std::to_string(total - existing.size()) + " but " +
+                               std::to_string(cmd.replica_assignment.size() - skip) +
                                " assignments provided.");
     }
     for (size_t i = skip; i < cmd.replica_assignment.size(); ++i) {
       const auto& replicas = cmd.replica_assignment[i];
       if (replicas.size() != rf) {
-        throw std::runtime_error("Inconsistent replication factor between partitions, partition 0 "
-                                 "has " + std::to_string(rf) + " while partitions [" +
-                                 std::to_string(existing.size() + i - skip) + "] have replication "
-                                 "factors [" + std::to_string(replicas.size()) + "], respectively.");
+        throw std::runtime_error(
+            "Inconsistent replication factor between partitions, partition 0 "
+            "has " +
+            std::to_string(rf) + " while partitions [" +
+            std::to_string(existing.size() + i - skip) +
+            "] have replication "
+            "factors [" +
+            std::to_string(replicas.size()) + "], respectively.");
       }
       for (int32_t b : replicas) {
         bool known = std::any_of(live.begin(), live.end(),
