@@ -1,0 +1,124 @@
+#pragma once
+// Topic and config administration over the Kafka protocol, routed as Kafka's AdminClient does:
+// CreateTopics, DeleteTopics and CreatePartitions go to the active controller (retried on
+// NOT_CONTROLLER after a metadata refresh); DescribeConfigs/AlterConfigs of a broker go to that
+// broker, of a topic to any broker; listing and describing topics use Metadata.
+//
+// Every call is bounded by the ClientConfig's api_timeout (or the deadline passed). Per-topic and
+// per-resource failures come back as results with an error code and message; failures of the
+// whole call (no broker reachable, no shared API version) throw NetworkError / ClientError.
+//
+// Thread-safety: none; an AdminClient belongs to one thread at a time.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clients/client_config.h"
+#include "clients/metadata.h"
+#include "common/error_code.h"
+#include "common/types.h"
+
+namespace kb::clients {
+
+struct NewTopic {
+  std::string name;
+  // Unset: the broker's num.partitions / default.replication.factor (KIP-464). Ignored when
+  // `assignment` is given.
+  std::optional<int32_t> num_partitions;
+  std::optional<int16_t> replication_factor;
+  std::map<int32_t, std::vector<BrokerId>> assignment;  // partition -> replicas
+  std::map<std::string, std::string> configs;
+};
+
+struct NewPartitions {
+  std::string topic;
+  int32_t total_count = 0;
+  // Replicas of each added partition, in order; empty lets the controller place them.
+  std::vector<std::vector<BrokerId>> new_assignments;
+};
+
+// The outcome for one topic or config resource.
+struct OperationResult {
+  std::string name;
+  ErrorCode error = ErrorCode::kNone;
+  std::string message;  // empty when ok
+  bool ok() const { return error == ErrorCode::kNone; }
+};
+
+enum class ConfigResourceType : int8_t { kUnknown = 0, kTopic = 2, kBroker = 4 };
+
+struct ConfigResource {
+  ConfigResourceType type = ConfigResourceType::kTopic;
+  std::string name;  // topic name, or broker id as text ("" = cluster-wide broker default)
+  auto operator<=>(const ConfigResource&) const = default;
+};
+
+// Kafka's ConfigEntry.ConfigSource wire values.
+enum class ConfigSource : int8_t {
+  kUnknown = 0,
+  kDynamicTopicConfig = 1,
+  kDynamicBrokerConfig = 2,
+  kDynamicDefaultBrokerConfig = 3,
+  kStaticBrokerConfig = 4,
+  kDefaultConfig = 5,
+  kDynamicBrokerLoggerConfig = 6,
+};
+const char* config_source_name(ConfigSource source);  // "DYNAMIC_TOPIC_CONFIG", ...
+
+struct ConfigEntry {
+  std::string name;
+  std::optional<std::string> value;  // null for sensitive values
+  ConfigSource source = ConfigSource::kUnknown;
+  bool read_only = false;
+  bool is_sensitive = false;
+  // Kafka's ConfigEntry.isDefault(): the value is the built-in default (DEFAULT_CONFIG). A topic
+  // value inherited from a static broker setting is not a default and shows in describe output.
+  bool is_default() const { return source == ConfigSource::kDefaultConfig; }
+};
+
+struct ConfigDescription {
+  ConfigResource resource;
+  ErrorCode error = ErrorCode::kNone;
+  std::string message;
+  std::vector<ConfigEntry> entries;
+  bool ok() const { return error == ErrorCode::kNone; }
+  const ConfigEntry* find(const std::string& name) const;
+};
+
+class AdminClient {
+ public:
+  explicit AdminClient(ClientConfig config);
+
+  MetadataClient& metadata() { return metadata_; }
+
+  std::vector<OperationResult> create_topics(const std::vector<NewTopic>& topics,
+                                             bool validate_only = false);
+  std::vector<OperationResult> delete_topics(const std::vector<std::string>& topics);
+  std::vector<OperationResult> create_partitions(const std::vector<NewPartitions>& requests,
+                                                 bool validate_only = false);
+  // Topic names, sorted; internal topics only when asked.
+  std::vector<std::string> list_topics(bool include_internal);
+  // Metadata of the named topics, in the order asked; a missing topic comes back with
+  // UNKNOWN_TOPIC_OR_PARTITION as its error.
+  std::vector<TopicMetadata> describe_topics(const std::vector<std::string>& topics);
+  // The live brokers and the controller.
+  ClusterMetadata describe_cluster();
+
+  std::vector<ConfigDescription> describe_configs(const std::vector<ConfigResource>& resources);
+  // Replaces the whole dynamic config of each resource (AlterConfigs semantics: keys not given
+  // revert to their defaults).
+  std::vector<OperationResult> alter_configs(
+      const std::map<ConfigResource, std::map<std::string, std::string>>& configs,
+      bool validate_only = false);
+
+ private:
+  Clock::time_point deadline() const { return metadata_.default_deadline(); }
+  int32_t timeout_ms(Clock::time_point deadline) const;
+  Connection& route(const ConfigResource& resource, Clock::time_point deadline);
+
+  MetadataClient metadata_;
+};
+
+}  // namespace kb::clients
