@@ -76,8 +76,7 @@ class GroupCoordinatorHost::Environment : public group::GroupEnvironment {
     auto respond = [done](const std::vector<replication::ProducePartitionStatus>& statuses) {
       done(statuses.at(0).error);
     };
-    auto deadline =
-        DelayedOperation::Clock::now() + std::chrono::milliseconds(commit_timeout_ms_);
+    auto deadline = DelayedOperation::Clock::now() + std::chrono::milliseconds(commit_timeout_ms_);
     replicas->await_replication(std::make_shared<replication::DelayedProduce>(
         deadline, std::vector<replication::ProducePartitionStatus>{status}, std::move(check),
         std::move(respond)));
@@ -99,7 +98,9 @@ GroupCoordinatorHost::GroupCoordinatorHost(BrokerServices& services)
   schedule_expiry();
 }
 
-GroupCoordinatorHost::~GroupCoordinatorHost() { shutdown(); }
+GroupCoordinatorHost::~GroupCoordinatorHost() {
+  shutdown();
+}
 
 void GroupCoordinatorHost::shutdown() {
   if (stopped_.exchange(true)) return;
@@ -108,8 +109,8 @@ void GroupCoordinatorHost::shutdown() {
 }
 
 void GroupCoordinatorHost::schedule_expiry() {
-  auto interval = std::chrono::milliseconds(
-      services_.config->get_long("offsets.retention.check.interval.ms"));
+  auto interval =
+      std::chrono::milliseconds(services_.config->get_long("offsets.retention.check.interval.ms"));
   timers_->post_after(interval, [this] {
     if (stopped_) return;
     coordinator_->expire_offsets();
@@ -136,8 +137,8 @@ void GroupCoordinatorHost::on_leader_and_isr(const std::vector<PartitionRole>& r
       auto start = wall_clock_ms();
       // Up to the log end, not the high watermark: a new leader's high watermark may still lag
       // behind commits that were acknowledged, and a leader never truncates its own log.
-      auto loaded = group::load_offsets_partition(*hosted->log(),
-                                                  hosted->log()->log_end_offset().value());
+      auto loaded =
+          group::load_offsets_partition(*hosted->log(), hosted->log()->log_end_offset().value());
       KB_LOG_INFO(kLog) << "Loaded __consumer_offsets-" << partition << " in "
                         << wall_clock_ms() - start << " ms";
       coordinator_->finish_loading(partition, token, std::move(loaded));

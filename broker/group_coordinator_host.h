@@ -29,8 +29,7 @@ class GroupCoordinatorHost {
 
   // LeaderAndIsr was applied: partitions of __consumer_offsets this broker now leads start
   // loading; those it follows are dropped.
-  void on_leader_and_isr(const std::vector<PartitionRole>& roles,
-                         const std::vector<bool>& applied);
+  void on_leader_and_isr(const std::vector<PartitionRole>& roles, const std::vector<bool>& applied);
   // StopReplica for these partitions (of any topic): drops the offsets ones.
   void on_stop_replica(const std::vector<TopicPartition>& partitions);
 

@@ -9,11 +9,16 @@ namespace kb::broker::group {
 
 const char* state_name(GroupState state) {
   switch (state) {
-    case GroupState::kEmpty: return "Empty";
-    case GroupState::kPreparingRebalance: return "PreparingRebalance";
-    case GroupState::kCompletingRebalance: return "CompletingRebalance";
-    case GroupState::kStable: return "Stable";
-    case GroupState::kDead: return "Dead";
+    case GroupState::kEmpty:
+      return "Empty";
+    case GroupState::kPreparingRebalance:
+      return "PreparingRebalance";
+    case GroupState::kCompletingRebalance:
+      return "CompletingRebalance";
+    case GroupState::kStable:
+      return "Stable";
+    case GroupState::kDead:
+      return "Dead";
   }
   return "Unknown";
 }
@@ -39,13 +44,17 @@ namespace {
 
 bool valid_previous(GroupState next, GroupState prev) {
   switch (next) {
-    case GroupState::kDead: return true;
-    case GroupState::kCompletingRebalance: return prev == GroupState::kPreparingRebalance;
-    case GroupState::kStable: return prev == GroupState::kCompletingRebalance;
+    case GroupState::kDead:
+      return true;
+    case GroupState::kCompletingRebalance:
+      return prev == GroupState::kPreparingRebalance;
+    case GroupState::kStable:
+      return prev == GroupState::kCompletingRebalance;
     case GroupState::kPreparingRebalance:
       return prev == GroupState::kStable || prev == GroupState::kCompletingRebalance ||
              prev == GroupState::kEmpty;
-    case GroupState::kEmpty: return prev == GroupState::kPreparingRebalance;
+    case GroupState::kEmpty:
+      return prev == GroupState::kPreparingRebalance;
   }
   return false;
 }
@@ -163,9 +172,8 @@ std::optional<std::string> Group::select_protocol() const {
     }
   }
   // Ties go to the smallest name so that every coordinator picks the same one.
-  auto best = std::max_element(votes.begin(), votes.end(), [](const auto& a, const auto& b) {
-    return a.second < b.second;
-  });
+  auto best = std::max_element(votes.begin(), votes.end(),
+                               [](const auto& a, const auto& b) { return a.second < b.second; });
   return best->first;
 }
 

@@ -25,13 +25,13 @@
 namespace kb::broker::group {
 
 struct GroupSettings {
-  int32_t offsets_partitions = 50;             // offsets.topic.num.partitions
-  int32_t min_session_timeout_ms = 6000;       // group.min.session.timeout.ms
-  int32_t max_session_timeout_ms = 1800000;    // group.max.session.timeout.ms
-  int32_t initial_rebalance_delay_ms = 3000;   // group.initial.rebalance.delay.ms
-  int32_t max_size = 2147483647;               // group.max.size
-  int64_t offsets_retention_ms = 604800000;    // offsets.retention.minutes
-  int32_t offset_metadata_max_bytes = 4096;    // offset.metadata.max.bytes
+  int32_t offsets_partitions = 50;            // offsets.topic.num.partitions
+  int32_t min_session_timeout_ms = 6000;      // group.min.session.timeout.ms
+  int32_t max_session_timeout_ms = 1800000;   // group.max.session.timeout.ms
+  int32_t initial_rebalance_delay_ms = 3000;  // group.initial.rebalance.delay.ms
+  int32_t max_size = 2147483647;              // group.max.size
+  int64_t offsets_retention_ms = 604800000;   // offsets.retention.minutes
+  int32_t offset_metadata_max_bytes = 4096;   // offset.metadata.max.bytes
 };
 
 class GroupEnvironment {

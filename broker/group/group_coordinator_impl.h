@@ -56,8 +56,8 @@ struct GroupCoordinator::Impl {
 
   // Membership (group_membership.cc).
   void arm_heartbeat(Group& g, Member& m);
-  void on_heartbeat_timer(const std::string& group_id, const std::string& member_id,
-                          uint64_t token, Deferred& d);
+  void on_heartbeat_timer(const std::string& group_id, const std::string& member_id, uint64_t token,
+                          Deferred& d);
   void join_unknown(Group& g, JoinRequest& req, JoinCallback cb, Deferred& d);
   void join_known(Group& g, JoinRequest& req, JoinCallback cb, Deferred& d);
   void add_member_and_rebalance(Group& g, const JoinRequest& req, const std::string& member_id,

@@ -12,7 +12,9 @@ namespace {
 
 constexpr const char* kLog = "group";
 
-bool coordinator_error(ErrorCode e) { return e != ErrorCode::kNone; }
+bool coordinator_error(ErrorCode e) {
+  return e != ErrorCode::kNone;
+}
 
 }  // namespace
 
@@ -46,16 +48,15 @@ std::string GroupCoordinator::Impl::new_member_id(const std::string& client_id) 
   thread_local std::mt19937_64 rng{std::random_device{}()};
   uint64_t hi = rng(), lo = rng();
   char uuid[37];
-  std::snprintf(uuid, sizeof(uuid), "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xffff),
+  std::snprintf(uuid, sizeof(uuid), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff),
                 static_cast<unsigned>((hi & 0x0fff) | 0x4000),
                 static_cast<unsigned>(((lo >> 48) & 0x3fff) | 0x8000),
                 static_cast<unsigned long long>(lo & 0xffffffffffffULL));
   return client_id + "-" + uuid;
 }
 
-void GroupCoordinator::Impl::schedule_locked(int64_t delay_ms,
-                                             std::function<void(Deferred&)> fn) {
+void GroupCoordinator::Impl::schedule_locked(int64_t delay_ms, std::function<void(Deferred&)> fn) {
   std::weak_ptr<Impl*> weak = alive;
   env.schedule(delay_ms, [weak, fn = std::move(fn)] {
     auto self = weak.lock();
@@ -109,14 +110,19 @@ ErrorCode store_group_error(ErrorCode e) {
   switch (e) {
     case ErrorCode::kUnknownTopicOrPartition:
     case ErrorCode::kNotEnoughReplicas:
-    case ErrorCode::kNotEnoughReplicasAfterAppend: return ErrorCode::kCoordinatorNotAvailable;
+    case ErrorCode::kNotEnoughReplicasAfterAppend:
+      return ErrorCode::kCoordinatorNotAvailable;
     case ErrorCode::kNotLeaderOrFollower:
-    case ErrorCode::kKafkaStorageError: return ErrorCode::kNotCoordinator;
-    case ErrorCode::kRequestTimedOut: return ErrorCode::kRebalanceInProgress;
+    case ErrorCode::kKafkaStorageError:
+      return ErrorCode::kNotCoordinator;
+    case ErrorCode::kRequestTimedOut:
+      return ErrorCode::kRebalanceInProgress;
     case ErrorCode::kMessageTooLarge:
     case ErrorCode::kRecordListTooLarge:
-    case ErrorCode::kInvalidFetchSize: return ErrorCode::kUnknownServerError;
-    default: return e;
+    case ErrorCode::kInvalidFetchSize:
+      return ErrorCode::kUnknownServerError;
+    default:
+      return e;
   }
 }
 
@@ -208,8 +214,7 @@ void GroupCoordinator::Impl::join_unknown(Group& g, JoinRequest& req, JoinCallba
   add_member_and_rebalance(g, req, member_id, std::move(cb), d);
 }
 
-void GroupCoordinator::Impl::join_known(Group& g, JoinRequest& req, JoinCallback cb,
-                                        Deferred& d) {
+void GroupCoordinator::Impl::join_known(Group& g, JoinRequest& req, JoinCallback cb, Deferred& d) {
   auto fail = [&](ErrorCode e) {
     JoinResult r = JoinResult::failure(e);
     r.member_id = req.member_id;
@@ -249,13 +254,14 @@ void GroupCoordinator::Impl::join_known(Group& g, JoinRequest& req, JoinCallback
         return;
       }
     case GroupState::kEmpty:
-    case GroupState::kDead: return fail(ErrorCode::kUnknownMemberId);
+    case GroupState::kDead:
+      return fail(ErrorCode::kUnknownMemberId);
   }
 }
 
 void GroupCoordinator::Impl::add_member_and_rebalance(Group& g, const JoinRequest& req,
-                                                      const std::string& member_id,
-                                                      JoinCallback cb, Deferred& d) {
+                                                      const std::string& member_id, JoinCallback cb,
+                                                      Deferred& d) {
   Member m;
   m.member_id = member_id;
   m.group_instance_id = req.group_instance_id;
@@ -317,9 +323,8 @@ void GroupCoordinator::Impl::prepare_rebalance(Group& g, Deferred& d) {
                     << state_name(g.state()) << " with old generation " << g.generation();
   uint64_t token = g.next_rebalance_token();
   std::string group_id = g.id();
-  schedule_locked(wait_ms, [this, group_id, token](Deferred& dd) {
-    on_join_timer(group_id, token, dd);
-  });
+  schedule_locked(wait_ms,
+                  [this, group_id, token](Deferred& dd) { on_join_timer(group_id, token, dd); });
 }
 
 void GroupCoordinator::Impl::on_join_timer(const std::string& group_id, uint64_t token,
@@ -334,9 +339,8 @@ void GroupCoordinator::Impl::on_join_timer(const std::string& group_id, uint64_t
     int64_t wait_ms = std::min<int64_t>(settings.initial_rebalance_delay_ms, delay.remaining_ms);
     delay.new_member_added = false;
     delay.remaining_ms = std::max<int64_t>(delay.remaining_ms - wait_ms, 0);
-    schedule_locked(wait_ms, [this, group_id, token](Deferred& dd) {
-      on_join_timer(group_id, token, dd);
-    });
+    schedule_locked(wait_ms,
+                    [this, group_id, token](Deferred& dd) { on_join_timer(group_id, token, dd); });
     return;
   }
   complete_join(*g, d);
@@ -377,16 +381,19 @@ void GroupCoordinator::Impl::complete_join(Group& g, Deferred& d) {
     KB_LOG_INFO(kLog) << "Group " << g.id() << " with generation " << g.generation()
                       << " is now empty";
     std::string group_id = g.id();
-    store_group(g, nullptr, [group_id](ErrorCode e, Deferred&) {
-      if (e != ErrorCode::kNone) {
-        KB_LOG_WARN(kLog) << "Failed to write empty metadata for group " << group_id << ": "
-                          << error_name(e);
-      }
-    }, d);
+    store_group(
+        g, nullptr,
+        [group_id](ErrorCode e, Deferred&) {
+          if (e != ErrorCode::kNone) {
+            KB_LOG_WARN(kLog) << "Failed to write empty metadata for group " << group_id << ": "
+                              << error_name(e);
+          }
+        },
+        d);
     return;
   }
-  KB_LOG_INFO(kLog) << "Stabilized group " << g.id() << " generation " << g.generation()
-                    << " with " << g.members().size() << " members";
+  KB_LOG_INFO(kLog) << "Stabilized group " << g.id() << " generation " << g.generation() << " with "
+                    << g.members().size() << " members";
   for (auto& [id, m] : g.members()) {
     if (!m.awaiting_join) continue;
     JoinResult r = current_join_result(g, id);
@@ -425,10 +432,13 @@ void GroupCoordinator::Impl::remove_member_and_update(Group& g, const std::strin
   g.remove(member_id);
   switch (g.state()) {
     case GroupState::kDead:
-    case GroupState::kEmpty: return;
-    case GroupState::kPreparingRebalance: return maybe_complete_join(g, d);
+    case GroupState::kEmpty:
+      return;
+    case GroupState::kPreparingRebalance:
+      return maybe_complete_join(g, d);
     case GroupState::kStable:
-    case GroupState::kCompletingRebalance: return prepare_rebalance(g, d);
+    case GroupState::kCompletingRebalance:
+      return prepare_rebalance(g, d);
   }
 }
 
@@ -477,8 +487,8 @@ void GroupCoordinator::Impl::on_group_stored(const std::string& group_id, int32_
   }
   if (error != ErrorCode::kNone) {
     ErrorCode mapped = store_group_error(error);
-    KB_LOG_WARN(kLog) << "Failed to persist the assignment of group " << group_id
-                      << " generation " << generation << ": " << error_name(error);
+    KB_LOG_WARN(kLog) << "Failed to persist the assignment of group " << group_id << " generation "
+                      << generation << ": " << error_name(error);
     reset_and_propagate_assignment_error(*g, mapped, d);
     prepare_rebalance(*g, d);
     return;
@@ -540,11 +550,12 @@ void GroupCoordinator::sync_group(SyncRequest req, SyncCallback done) {
         std::string group_id = g->id();
         int32_t generation = g->generation();
         Impl* impl = impl_.get();
-        impl_->store_group(*g, &assignments,
-                           [impl, group_id, generation](ErrorCode e, Deferred& dd) {
-                             impl->on_group_stored(group_id, generation, e, dd);
-                           },
-                           d);
+        impl_->store_group(
+            *g, &assignments,
+            [impl, group_id, generation](ErrorCode e, Deferred& dd) {
+              impl->on_group_stored(group_id, generation, e, dd);
+            },
+            d);
       }
     }
   }

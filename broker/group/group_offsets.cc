@@ -27,13 +27,17 @@ ErrorCode commit_error(ErrorCode e) {
   switch (e) {
     case ErrorCode::kUnknownTopicOrPartition:
     case ErrorCode::kNotEnoughReplicas:
-    case ErrorCode::kNotEnoughReplicasAfterAppend: return ErrorCode::kCoordinatorNotAvailable;
+    case ErrorCode::kNotEnoughReplicasAfterAppend:
+      return ErrorCode::kCoordinatorNotAvailable;
     case ErrorCode::kNotLeaderOrFollower:
-    case ErrorCode::kKafkaStorageError: return ErrorCode::kNotCoordinator;
+    case ErrorCode::kKafkaStorageError:
+      return ErrorCode::kNotCoordinator;
     case ErrorCode::kMessageTooLarge:
     case ErrorCode::kRecordListTooLarge:
-    case ErrorCode::kInvalidFetchSize: return ErrorCode::kInvalidCommitOffsetSize;
-    default: return e;
+    case ErrorCode::kInvalidFetchSize:
+      return ErrorCode::kInvalidCommitOffsetSize;
+    default:
+      return e;
   }
 }
 
@@ -82,8 +86,8 @@ void GroupCoordinator::Impl::do_commit(Group& g, OffsetCommitRequest& req,
       c.expire_timestamp = c.commit_timestamp + settings.offsets_retention_ms;
     }
     OffsetValue v{c.offset, c.leader_epoch, c.metadata, c.commit_timestamp, c.expire_timestamp};
-    records.push_back({encode_offset_key(OffsetKey{g.id(), e.topic, e.partition}),
-                       encode_offset_value(v)});
+    records.push_back(
+        {encode_offset_key(OffsetKey{g.id(), e.topic, e.partition}), encode_offset_value(v)});
     written.push_back(i);
     values.push_back(std::move(c));
     ++g.pending_commits()[{e.topic, e.partition}];
@@ -113,8 +117,8 @@ void GroupCoordinator::Impl::do_commit(Group& g, OffsetCommitRequest& req,
           errors[written[k]] = commit_error(append_error);
         }
         if (append_error != ErrorCode::kNone) {
-          KB_LOG_WARN(kLog) << "Offset commit for group " << group_id << " failed: "
-                            << error_name(append_error);
+          KB_LOG_WARN(kLog) << "Offset commit for group " << group_id
+                            << " failed: " << error_name(append_error);
         }
         dd.add([done, errors] { done(errors); });
       },
@@ -238,7 +242,8 @@ ListGroupsResult GroupCoordinator::list_groups() {
   std::lock_guard lock(impl_->mu);
   ListGroupsResult result;
   for (const auto& [p, status] : impl_->partitions) {
-    if (status.status == PartitionStatus::kLoading) result.error = ErrorCode::kCoordinatorLoadInProgress;
+    if (status.status == PartitionStatus::kLoading)
+      result.error = ErrorCode::kCoordinatorLoadInProgress;
   }
   for (const auto& [id, g] : impl_->groups) {
     if (g->is(GroupState::kDead)) continue;
@@ -254,12 +259,15 @@ void GroupCoordinator::Impl::remove_group_locked(Group& g, Deferred& d) {
   records.push_back({encode_group_key(g.id()), std::nullopt});
   g.transition_to(GroupState::kDead, env.now_ms());
   std::string group_id = g.id();
-  append_locked(partition_for(group_id), std::move(records), [group_id](ErrorCode e, Deferred&) {
-    if (e != ErrorCode::kNone) {
-      KB_LOG_WARN(kLog) << "Failed to write tombstones for group " << group_id << ": "
-                        << error_name(e);
-    }
-  }, d);
+  append_locked(
+      partition_for(group_id), std::move(records),
+      [group_id](ErrorCode e, Deferred&) {
+        if (e != ErrorCode::kNone) {
+          KB_LOG_WARN(kLog) << "Failed to write tombstones for group " << group_id << ": "
+                            << error_name(e);
+        }
+      },
+      d);
   groups.erase(group_id);
 }
 
@@ -278,8 +286,8 @@ void GroupCoordinator::delete_groups(std::vector<std::string> group_ids,
         } else if (!g->is(GroupState::kEmpty)) {
           e = ErrorCode::kNonEmptyGroup;
         } else {
-          KB_LOG_INFO(kLog) << "Deleting group " << id << " and its "
-                            << g->offsets().size() << " committed offsets";
+          KB_LOG_INFO(kLog) << "Deleting group " << id << " and its " << g->offsets().size()
+                            << " committed offsets";
           impl_->remove_group_locked(*g, d);
         }
       }
@@ -290,9 +298,9 @@ void GroupCoordinator::delete_groups(std::vector<std::string> group_ids,
   done(std::move(errors));
 }
 
-void GroupCoordinator::delete_offsets(
-    const std::string& group_id, std::vector<TopicPartitionKey> partitions,
-    std::function<void(ErrorCode, std::vector<ErrorCode>)> done) {
+void GroupCoordinator::delete_offsets(const std::string& group_id,
+                                      std::vector<TopicPartitionKey> partitions,
+                                      std::function<void(ErrorCode, std::vector<ErrorCode>)> done) {
   Deferred d;
   ErrorCode top = ErrorCode::kNone;
   std::vector<ErrorCode> errors(partitions.size(), ErrorCode::kNone);
@@ -321,9 +329,9 @@ void GroupCoordinator::delete_offsets(
           }
         }
         if (!removable.empty()) {
-          impl_->append_locked(impl_->partition_for(group_id),
-                               offset_tombstones(group_id, removable), [](ErrorCode, Deferred&) {},
-                               d);
+          impl_->append_locked(
+              impl_->partition_for(group_id), offset_tombstones(group_id, removable),
+              [](ErrorCode, Deferred&) {}, d);
         }
       }
     }
@@ -470,8 +478,9 @@ size_t GroupCoordinator::expire_offsets() {
       for (const auto& key : expired) g.offsets().erase(key);
       if (!expired.empty()) {
         expired_total += expired.size();
-        impl_->append_locked(impl_->partition_for(id), offset_tombstones(id, expired),
-                             [](ErrorCode, Deferred&) {}, d);
+        impl_->append_locked(
+            impl_->partition_for(id), offset_tombstones(id, expired), [](ErrorCode, Deferred&) {},
+            d);
       }
       if (g.is(GroupState::kEmpty) && g.offsets().empty() && g.pending_commits().empty()) {
         emptied.push_back(&g);

@@ -25,23 +25,22 @@ void handle_join_group(RequestContext ctx) {
   join.rebalance_timeout_ms =
       ctx.version() == 0 ? request.session_timeout_ms : request.rebalance_timeout_ms;
   join.require_known_member_id = ctx.version() >= 4;
-  ctx.services->groups->coordinator().join_group(
-      std::move(join), [ctx](group::JoinResult r) {
-        protocol::JoinGroupResponse response;
-        response.error_code = to_wire(r.error);
-        response.generation_id = r.generation;
-        response.protocol_name = std::move(r.protocol_name);
-        response.leader = std::move(r.leader);
-        response.member_id = std::move(r.member_id);
-        for (auto& m : r.members) {
-          decltype(response.members)::value_type out;
-          out.member_id = std::move(m.member_id);
-          out.group_instance_id = std::move(m.group_instance_id);
-          out.metadata = std::move(m.metadata);
-          response.members.push_back(std::move(out));
-        }
-        ctx.respond(response);
-      });
+  ctx.services->groups->coordinator().join_group(std::move(join), [ctx](group::JoinResult r) {
+    protocol::JoinGroupResponse response;
+    response.error_code = to_wire(r.error);
+    response.generation_id = r.generation;
+    response.protocol_name = std::move(r.protocol_name);
+    response.leader = std::move(r.leader);
+    response.member_id = std::move(r.member_id);
+    for (auto& m : r.members) {
+      decltype(response.members)::value_type out;
+      out.member_id = std::move(m.member_id);
+      out.group_instance_id = std::move(m.group_instance_id);
+      out.metadata = std::move(m.metadata);
+      response.members.push_back(std::move(out));
+    }
+    ctx.respond(response);
+  });
 }
 
 }  // namespace kb::broker

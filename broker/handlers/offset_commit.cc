@@ -36,14 +36,15 @@ void handle_offset_commit(RequestContext ctx) {
     }
     shape->topics.push_back(std::move(to));
   }
-  ctx.services->groups->coordinator().commit_offsets(
-      std::move(commit), [ctx, shape](std::vector<ErrorCode> errors) {
-        size_t i = 0;
-        for (auto& t : shape->topics) {
-          for (auto& p : t.partitions) p.error_code = to_wire(errors.at(i++));
-        }
-        ctx.respond(*shape);
-      });
+  ctx.services->groups->coordinator().commit_offsets(std::move(commit),
+                                                     [ctx, shape](std::vector<ErrorCode> errors) {
+                                                       size_t i = 0;
+                                                       for (auto& t : shape->topics) {
+                                                         for (auto& p : t.partitions)
+                                                           p.error_code = to_wire(errors.at(i++));
+                                                       }
+                                                       ctx.respond(*shape);
+                                                     });
 }
 
 }  // namespace kb::broker

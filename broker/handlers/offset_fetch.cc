@@ -1,11 +1,11 @@
 // OffsetFetch: committed offsets of a group (-1 where none); v2+ may ask for all of them.
 #include <map>
 
-#include "protocol/messages/offset_fetch.h"
 #include "broker/broker_services.h"
 #include "broker/group_coordinator_host.h"
 #include "broker/handlers/registry.h"
 #include "common/error_code.h"
+#include "protocol/messages/offset_fetch.h"
 
 namespace kb::broker {
 

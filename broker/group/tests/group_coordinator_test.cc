@@ -52,9 +52,8 @@ class GroupCoordinatorTest : public ::testing::Test {
     r.client_id = "client";
     r.client_host = "/127.0.0.1";
     r.protocol_type = "consumer";
-    r.protocols = protocols.empty()
-                      ? std::vector<MemberProtocol>{{"range", subscription({"t"})}}
-                      : std::move(protocols);
+    r.protocols = protocols.empty() ? std::vector<MemberProtocol>{{"range", subscription({"t"})}}
+                                    : std::move(protocols);
     r.session_timeout_ms = session;
     r.rebalance_timeout_ms = kRebalance;
     r.require_known_member_id = v4;
@@ -346,8 +345,8 @@ TEST_F(GroupCoordinatorTest, SimpleCommitsAndFetches) {
   own();
   auto errors = commit(-1, "", {{"t", 0, 42, -1, "meta", -1}, {"t", 1, 7, 3, "", -1}});
   EXPECT_EQ(std::vector<ErrorCode>(2, ErrorCode::kNone), errors);
-  auto fetched = coordinator_->fetch_offsets("g", std::vector<TopicPartitionKey>{
-                                                      {"t", 0}, {"t", 1}, {"t", 2}});
+  auto fetched = coordinator_->fetch_offsets(
+      "g", std::vector<TopicPartitionKey>{{"t", 0}, {"t", 1}, {"t", 2}});
   ASSERT_EQ(3u, fetched.offsets.size());
   EXPECT_EQ(42, fetched.offsets[0].offset);
   EXPECT_EQ("meta", fetched.offsets[0].metadata);
@@ -408,8 +407,8 @@ TEST_F(GroupCoordinatorTest, DeleteGroups) {
   std::vector<ErrorCode> errors;
   coordinator_->delete_groups({"g", "empty-group", "missing"},
                               [&](std::vector<ErrorCode> e) { errors = e; });
-  EXPECT_EQ(std::vector<ErrorCode>({ErrorCode::kNonEmptyGroup, ErrorCode::kNone,
-                                    ErrorCode::kGroupIdNotFound}),
+  EXPECT_EQ(std::vector<ErrorCode>(
+                {ErrorCode::kNonEmptyGroup, ErrorCode::kNone, ErrorCode::kGroupIdNotFound}),
             errors);
   // Tombstones for the offset and the group.
   const auto& last = env_.appended.back().records;
@@ -433,8 +432,7 @@ TEST_F(GroupCoordinatorTest, OffsetDeleteKeepsSubscribedTopics) {
     errors = e;
   });
   EXPECT_EQ(ErrorCode::kNone, top);
-  EXPECT_EQ(std::vector<ErrorCode>({ErrorCode::kGroupSubscribedToTopic, ErrorCode::kNone}),
-            errors);
+  EXPECT_EQ(std::vector<ErrorCode>({ErrorCode::kGroupSubscribedToTopic, ErrorCode::kNone}), errors);
   EXPECT_EQ(1u, coordinator_->fetch_offsets("g", std::nullopt).offsets.size());
   coordinator_->delete_offsets("nope", {{"t", 0}}, [&](ErrorCode t, auto) { top = t; });
   EXPECT_EQ(ErrorCode::kGroupIdNotFound, top);
@@ -447,8 +445,8 @@ TEST_F(GroupCoordinatorTest, LoadRestoresGroupsAndResignAnswersWaitingMembers) {
   value.generation = 4;
   value.protocol = "range";
   value.leader = "m1";
-  value.members.push_back({"m1", std::nullopt, "c", "/h", kRebalance, kSession,
-                           subscription({"t"}), {7}});
+  value.members.push_back(
+      {"m1", std::nullopt, "c", "/h", kRebalance, kSession, subscription({"t"}), {7}});
   loaded.groups["g"] = value;
   loaded.offsets["g"][{"t", 0}] = OffsetValue{99, 2, "", env_.now_ms(), std::nullopt};
   uint64_t token = coordinator_->begin_loading(0);
@@ -473,7 +471,7 @@ TEST_F(GroupCoordinatorTest, OffsetsOfAnEmptyGroupExpireAfterRetention) {
   std::string id = stable_single_member();
   commit(1, id, {{"t", 0, 1, -1, "", -1}});
   coordinator_->leave_group("g", {{id, std::nullopt}});  // Empty from now: retention starts
-  commit(-1, "", {{"t", 0, 1, -1, "", -1}}, "simple");    // counted from its commit time
+  commit(-1, "", {{"t", 0, 1, -1, "", -1}}, "simple");   // counted from its commit time
   env_.advance(settings_.offsets_retention_ms - 1);
   EXPECT_EQ(0u, coordinator_->expire_offsets());
   env_.advance(1);
