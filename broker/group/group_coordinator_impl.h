@@ -88,8 +88,8 @@ struct GroupCoordinator::Impl {
   void remove_group_locked(Group& g, Deferred& d);
 };
 
-// Kafka's mapping of append errors for group metadata writes and for offset commits.
-ErrorCode store_group_error(ErrorCode append_error);
-ErrorCode commit_error(ErrorCode append_error);
+// Kafka's mapping of __consumer_offsets append errors to what the client is told.
+enum class AppendPurpose { kGroupMetadata, kOffsetCommit };
+ErrorCode append_error_for(AppendPurpose purpose, ErrorCode append_error);
 
 }  // namespace kb::broker::group

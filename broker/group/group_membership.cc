@@ -106,26 +106,6 @@ void GroupCoordinator::Impl::store_group(
   append_locked(partition_for(g.id()), std::move(records), std::move(then), d);
 }
 
-ErrorCode store_group_error(ErrorCode e) {
-  switch (e) {
-    case ErrorCode::kUnknownTopicOrPartition:
-    case ErrorCode::kNotEnoughReplicas:
-    case ErrorCode::kNotEnoughReplicasAfterAppend:
-      return ErrorCode::kCoordinatorNotAvailable;
-    case ErrorCode::kNotLeaderOrFollower:
-    case ErrorCode::kKafkaStorageError:
-      return ErrorCode::kNotCoordinator;
-    case ErrorCode::kRequestTimedOut:
-      return ErrorCode::kRebalanceInProgress;
-    case ErrorCode::kMessageTooLarge:
-    case ErrorCode::kRecordListTooLarge:
-    case ErrorCode::kInvalidFetchSize:
-      return ErrorCode::kUnknownServerError;
-    default:
-      return e;
-  }
-}
-
 // ---- timers ----
 
 void GroupCoordinator::Impl::arm_heartbeat(Group& g, Member& m) {
@@ -486,7 +466,7 @@ void GroupCoordinator::Impl::on_group_stored(const std::string& group_id, int32_
     return;
   }
   if (error != ErrorCode::kNone) {
-    ErrorCode mapped = store_group_error(error);
+    ErrorCode mapped = append_error_for(AppendPurpose::kGroupMetadata, error);
     KB_LOG_WARN(kLog) << "Failed to persist the assignment of group " << group_id << " generation "
                       << generation << ": " << error_name(error);
     reset_and_propagate_assignment_error(*g, mapped, d);

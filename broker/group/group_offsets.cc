@@ -23,7 +23,8 @@ std::vector<KeyValue> offset_tombstones(const std::string& group_id,
 
 }  // namespace
 
-ErrorCode commit_error(ErrorCode e) {
+ErrorCode append_error_for(AppendPurpose purpose, ErrorCode e) {
+  const bool commit = purpose == AppendPurpose::kOffsetCommit;
   switch (e) {
     case ErrorCode::kUnknownTopicOrPartition:
     case ErrorCode::kNotEnoughReplicas:
@@ -32,10 +33,13 @@ ErrorCode commit_error(ErrorCode e) {
     case ErrorCode::kNotLeaderOrFollower:
     case ErrorCode::kKafkaStorageError:
       return ErrorCode::kNotCoordinator;
+    case ErrorCode::kRequestTimedOut:
+      // A commit may simply be retried; a group write that timed out restarts the rebalance.
+      return commit ? e : ErrorCode::kRebalanceInProgress;
     case ErrorCode::kMessageTooLarge:
     case ErrorCode::kRecordListTooLarge:
     case ErrorCode::kInvalidFetchSize:
-      return ErrorCode::kInvalidCommitOffsetSize;
+      return commit ? ErrorCode::kInvalidCommitOffsetSize : ErrorCode::kUnknownServerError;
     default:
       return e;
   }
@@ -114,7 +118,7 @@ void GroupCoordinator::Impl::do_commit(Group& g, OffsetCommitRequest& req,
               g->offsets()[keys[k]] = values[k];
             }
           }
-          errors[written[k]] = commit_error(append_error);
+          errors[written[k]] = append_error_for(AppendPurpose::kOffsetCommit, append_error);
         }
         if (append_error != ErrorCode::kNone) {
           KB_LOG_WARN(kLog) << "Offset commit for group " << group_id
