@@ -45,6 +45,9 @@ struct Options {
   int repeat = 5;
   int timeout_s = 120;
   std::string fetch_wait_ms = "100";
+  std::string debug;  // librdkafka debug contexts (e.g. cgrp), to see what a slow join waits for
+  std::string heartbeat_ms;  // heartbeat.interval.ms; empty: librdkafka's default (3000)
+  int spread_ms = 3000;      // --rebalance: the closes are spread over this much (see below)
 };
 
 [[noreturn]] void die(const std::string& message) {
@@ -207,6 +210,8 @@ rd_kafka_t* new_consumer(const Options& o, const std::string& group, const char*
     // The assign() reference: no group membership, so nothing to commit either.
     set(conf, "enable.auto.commit", "false");
   }
+  if (!o.debug.empty()) set(conf, "debug", o.debug);
+  if (!o.heartbeat_ms.empty()) set(conf, "heartbeat.interval.ms", o.heartbeat_ms);
   rd_kafka_conf_set_error_cb(conf, on_error);
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
@@ -362,7 +367,8 @@ struct RebalanceResult {
   int assign_events = 0;
 };
 
-RebalanceResult rebalance_once(const Options& o, int partitions, const std::string& group) {
+RebalanceResult rebalance_once(const Options& o, int partitions, const std::string& group,
+                               int close_delay_ms) {
   Run run;
   run.o = &o;
   run.partitions = partitions;
@@ -418,6 +424,7 @@ RebalanceResult rebalance_once(const Options& o, int partitions, const std::stri
   }
   if (stable) {
     r.join_ms = ms_between(start, stable_at);
+    std::this_thread::sleep_for(std::chrono::milliseconds(close_delay_ms));
     Member& leaver = *run.members.back();
     leaver.close_now = true;
     while (Clock::now() < deadline) {
@@ -447,12 +454,18 @@ int rebalance(const Options& o) {
   std::string each = "[", joins = "[", closes = "[";
   bool ok = true;
   for (int i = 1; i <= o.repeat; ++i) {
-    RebalanceResult r = rebalance_once(o, partitions, o.group + "-" + std::to_string(i));
+    // The others learn of the leave from their next heartbeat's REBALANCE_IN_PROGRESS, and their
+    // heartbeats run on a fixed period from the last SyncGroup: closing at the same moment in
+    // every run would measure one point of that period each time. The closes are spread evenly
+    // over it instead, so the median is the period's middle plus the protocol's own time.
+    const int delay_ms = static_cast<int>((i - 0.5) / o.repeat * o.spread_ms);
+    RebalanceResult r = rebalance_once(o, partitions, o.group + "-" + std::to_string(i), delay_ms);
     std::fprintf(stderr,
-                 "rebalance %d/%d (%d members, %d partitions): stable after %.0f ms, leave -> "
+                 "rebalance %d/%d (%d members, %d partitions): stable after %.0f ms, close %d ms "
+                 "after, leave -> "
                  "all partitions reassigned %.0f ms (close() took %.0f ms), %d assign callbacks\n",
-                 i, o.repeat, o.members, partitions, r.join_ms, r.rebalance_ms, r.close_ms,
-                 r.assign_events);
+                 i, o.repeat, o.members, partitions, r.join_ms, 1000 + delay_ms, r.rebalance_ms,
+                 r.close_ms, r.assign_events);
     if (r.rebalance_ms < 0) ok = false;
     if (r.rebalance_ms >= 0) figures.push_back(r.rebalance_ms);
     const char* sep = i > 1 ? "," : "";
@@ -476,19 +489,21 @@ int rebalance(const Options& o) {
   }
   std::printf(
       "{\"mode\":\"rebalance\",\"group\":\"%s\",\"members\":%d,\"partitions\":%d,\"repeat\":%d,"
+      "\"heartbeat_ms\":\"%s\",\"spread_ms\":%d,"
       "\"rebalance_ms\":%s,\"median_ms\":%.1f,\"stable_ms\":%s,\"close_ms\":%s,"
       "\"client_errors\":%ld,\"librdkafka\":\"%s\"}\n",
-      o.group.c_str(), o.members, partitions, o.repeat, each.c_str(), median, joins.c_str(),
-      closes.c_str(), g_client_errors.load(), rd_kafka_version_str());
+      o.group.c_str(), o.members, partitions, o.repeat,
+      o.heartbeat_ms.empty() ? "default" : o.heartbeat_ms.c_str(), o.spread_ms, each.c_str(),
+      median, joins.c_str(), closes.c_str(), g_client_errors.load(), rd_kafka_version_str());
   return ok ? 0 : 2;
 }
 
 void usage() {
   std::puts(
       "Usage: kb-group-bench --bootstrap HOST:PORT --topic T --consume (--assign | --members N\n"
-      "                      --group G) [--timeout S] [--fetch-wait-ms MS]\n"
+      "                      --group G) [--timeout S] [--fetch-wait-ms MS] [--debug CONTEXTS]\n"
       "       kb-group-bench --bootstrap HOST:PORT --topic T --rebalance --members N --group G\n"
-      "                      [--repeat R] [--timeout S]\n"
+      "                      [--repeat R] [--heartbeat-ms MS] [--spread-ms MS] [--timeout S]\n"
       "The topic must exist and (for --consume) hold the records. One JSON line last on stdout;\n"
       "exit status 2 when a run did not complete within the timeout.");
 }
@@ -522,6 +537,12 @@ int main(int argc, char** argv) {
         o.timeout_s = std::stoi(next());
       else if (a == "--fetch-wait-ms")
         o.fetch_wait_ms = next();
+      else if (a == "--debug")
+        o.debug = next();
+      else if (a == "--heartbeat-ms")
+        o.heartbeat_ms = next();
+      else if (a == "--spread-ms")
+        o.spread_ms = std::stoi(next());
       else if (a == "--help") {
         usage();
         return 0;
