@@ -40,6 +40,8 @@ class BrokerServices {
   TopicConfigCache* topic_configs = nullptr;
   // Producer ids for InitProducerId (blocks from /latest_producer_id_block).
   ProducerIdManager* producer_ids = nullptr;
+  // Blocking ZooKeeper work requested by clients (admin operations, v0 offsets).
+  TaskThread* admin_thread = nullptr;
   // Consumer groups and their committed offsets (__consumer_offsets).
   GroupCoordinatorHost* groups = nullptr;
   // czxid of this broker's current /brokers/ids/N: controller requests carrying an older one

@@ -287,6 +287,7 @@ void KafkaServer::start() {
       },
       *m.admin_thread);
   m.services.producer_ids = m.producer_ids.get();
+  m.services.admin_thread = m.admin_thread.get();
   m.groups = std::make_unique<GroupCoordinatorHost>(m.services);
   m.services.groups = m.groups.get();
 
