@@ -5,9 +5,9 @@
 #include <limits>
 #include <random>
 
-#include "protocol/tests/test_hex.h"
 #include "protocol/records/batch_header.h"
 #include "protocol/records/record_batch.h"
+#include "protocol/tests/test_hex.h"
 
 namespace kb::broker::group {
 namespace {
