@@ -327,7 +327,9 @@ std::map<TopicPartition, ListedOffset> AdminClient::list_offsets(
         }
       }
       if (pm == nullptr) {
-        failed[tp] = ErrorCode::kUnknownTopicOrPartition;
+        // Not in the metadata at all (a deleted topic whose offsets a group still has, a typo
+        // in --topic t:99): final, rather than retried until the deadline.
+        out[tp] = ListedOffset{ErrorCode::kUnknownTopicOrPartition};
       } else if (pm->leader.value() < 0) {
         failed[tp] = ErrorCode::kLeaderNotAvailable;
       } else {

@@ -379,6 +379,14 @@ class ConsumerGroupsToolTest(harness.ClusterTestCase):
                  r"Unparseable date")
         one_line(self.reset("g", "--all-topics", "--by-duration", "1h"), r"Invalid duration")
         one_line(self.reset("g", "--to-earliest"), r"One of the reset scopes should be defined")
+        # A partition or topic that does not exist fails at once, not after the timeout.
+        one_line(self.reset("cg-typo", "--topic", self.topic + ":7", "--to-earliest",
+                            "--dry-run"),
+                 r"^Error: Error getting starting offset of topic partition: %s-7$" % self.topic,
+                 within=5)
+        one_line(self.reset("cg-typo", "--topic", "cg-no-such-topic", "--to-earliest",
+                            "--dry-run"),
+                 r"^Error: Topic 'cg-no-such-topic' does not exist$", within=5)
         dead = "127.0.0.1:%d" % harness.free_port()
         one_line(run("--bootstrap-server", dead, "--list", "--timeout", "2000"),
                  r"^Error: Timed out waiting for a node", within=8)
