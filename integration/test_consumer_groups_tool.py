@@ -11,7 +11,6 @@ group, unreachable cluster, bad flags) must exit non-zero with a clear message."
 import datetime
 import json
 import os
-import re
 import subprocess
 import threading
 import time
