@@ -188,12 +188,14 @@ class ConsumerGroupsToolTest(harness.ClusterTestCase):
         err = self.failed(self.tool("--describe", "--group", "cg-nobody", "--members"),
                           r"^Error: Consumer group 'cg-nobody' does not exist\.\n$")
 
-    def start_active_consumer(self, group, client_id):
+    def start_active_consumer(self, group, client_id, **extra):
         """A subscribed consumer polling in a thread until the returned event is set; waits
         until it owns partitions."""
         stop, assigned = threading.Event(), threading.Event()
-        c = self.consumer(group, **{"client.id": client_id, "enable.auto.commit": True,
-                                    "auto.commit.interval.ms": 200})
+        config = {"client.id": client_id, "enable.auto.commit": True,
+                  "auto.commit.interval.ms": 200}
+        config.update(extra)
+        c = self.consumer(group, **config)
 
         def on_assign(consumer, partitions):
             if partitions:
@@ -349,6 +351,14 @@ class ConsumerGroupsToolTest(harness.ClusterTestCase):
         self.assertEqual({0: None, 1: None, 2: None}, self.committed("cg-del"))
         self.failed(self.tool("--describe", "--group", "cg-del"), r"does not exist")
 
+        # Partly failing: the deleted group is named on stdout, the failure on stderr.
+        self.commit("cg-del2", {(self.topic, 0): 1})
+        rc, out, err, _ = self.tool("--delete", "--group", "cg-del2", "--group", "cg-never2")
+        self.assertEqual(1, rc)
+        self.assertEqual("\nThese consumer groups were deleted successfully: 'cg-del2'\n", out)
+        self.assertIn("* Group 'cg-never2' could not be deleted due to: GROUP_ID_NOT_FOUND", err)
+        self.assertNotIn("cg-del2", self.ok(self.tool("--list")).splitlines())
+
         err = self.failed(self.tool("--delete", "--group", "cg-never"),
                           r"^Error: Deletion of some consumer groups failed:\n\* Group "
                           r"'cg-never' could not be deleted due to: GROUP_ID_NOT_FOUND")
@@ -363,6 +373,29 @@ class ConsumerGroupsToolTest(harness.ClusterTestCase):
         self.assertEqual([[self.topic, "0", "Successful"]], parse_table(
             out.split("\n", 1)[1], "TOPIC "))
         self.assertEqual({0: None, 1: 4, 2: None}, self.committed("cg-deloff"))
+        # A whole topic (every partition) of a group that does not exist.
+        rc, out, err, _ = self.tool("--delete-offsets", "--group", "cg-never", "--topic",
+                                    self.topic)
+        self.assertEqual(1, rc)
+        self.assertEqual("Error: 'cg-never' does not exist.\n", err)
+        rows = parse_table(out, "TOPIC ")
+        self.assertEqual([[self.topic, str(p)] for p in range(3)], [r[:2] for r in rows])
+        self.assertTrue(all(r[2] == "Error:" for r in rows), rows)
+
+    def test_static_member(self):
+        group = "cg-static"
+        stop, thread = self.start_active_consumer(group, "cg-static-client",
+                                                  **{"group.instance.id": "instance-1"})
+        try:
+            out = self.ok(self.tool("--describe", "--group", group, "--members"))
+            self.assertRegex(out.splitlines()[1], r"^GROUP +CONSUMER-ID +GROUP-INSTANCE-ID +HOST +"
+                             r"CLIENT-ID +#PARTITIONS +$")
+            (row,) = parse_table(out, "GROUP ")
+            self.assertEqual([group, "instance-1", "/127.0.0.1", "cg-static-client", "3"],
+                             [row[0]] + row[2:])
+        finally:
+            stop.set()
+            thread.join(30)
 
     # ---- failures --------------------------------------------------------------------------
 

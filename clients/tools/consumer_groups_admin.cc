@@ -2,6 +2,7 @@
 // operations (Kafka 2.4's ConsumerGroupService). Messages and exit codes: Kafka prints most
 // errors and still exits 0; this tool exits 1 whenever something asked for did not happen (an
 // unknown group, a refused reset, a failed delete), so that scripts can tell.
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <set>
@@ -73,7 +74,10 @@ int describe(AdminClient& admin, const GroupCommand& cmd, ToolContext& ctx) {
   bool json = ctx.output == OutputFormat::kJson;
   bool failed = false;
   std::vector<GroupReport> reports;
-  for (const GroupDescription& d : admin.describe_groups(target_groups(admin, cmd))) {
+  // Kafka collects the groups into a sorted map before printing.
+  std::vector<std::string> groups = target_groups(admin, cmd);
+  std::sort(groups.begin(), groups.end());
+  for (const GroupDescription& d : admin.describe_groups(groups)) {
     if (auto problem = group_problem(d)) {
       ctx.err << "Error: " << *problem << "\n";
       failed = true;
