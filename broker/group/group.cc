@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "broker/group/consumer_protocol.h"
+#include "protocol/consumer_protocol.h"
 
 namespace kb::broker::group {
 
@@ -240,7 +240,7 @@ std::optional<std::set<std::string>> Group::subscribed_topics() const {
   for (const auto& [id, m] : members_) {
     const auto* md = m.metadata_for(*protocol_name_);
     if (md == nullptr) return std::nullopt;
-    auto sub = decode_subscription(*md);
+    auto sub = protocol::decode_subscription(*md);
     if (!sub) return std::nullopt;
     topics.insert(sub->topics.begin(), sub->topics.end());
   }

@@ -7,8 +7,8 @@
 #include <memory>
 #include <optional>
 
-#include "broker/group/consumer_protocol.h"
 #include "broker/group/tests/fake_group_environment.h"
+#include "protocol/consumer_protocol.h"
 
 namespace kb::broker::group {
 namespace {
@@ -19,10 +19,10 @@ constexpr int32_t kSession = 10000;
 constexpr int32_t kRebalance = 20000;
 
 std::vector<uint8_t> subscription(std::vector<std::string> topics) {
-  ConsumerSubscription s;
+  protocol::ConsumerSubscription s;
   s.version = 0;
   s.topics = std::move(topics);
-  return encode_subscription(s);
+  return protocol::encode_subscription(s);
 }
 
 class GroupCoordinatorTest : public ::testing::Test {

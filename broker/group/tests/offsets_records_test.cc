@@ -5,15 +5,15 @@
 #include <limits>
 #include <random>
 
-#include "broker/group/tests/test_hex.h"
 #include "protocol/records/batch_header.h"
 #include "protocol/records/record_batch.h"
+#include "protocol/tests/test_hex.h"
 
 namespace kb::broker::group {
 namespace {
 
-using testing::bytes_of;
-using testing::hex;
+using protocol::testing::bytes_of;
+using protocol::testing::hex;
 
 // ---- keys ----
 

@@ -1,4 +1,4 @@
-#include "broker/group/consumer_protocol.h"
+#include "protocol/consumer_protocol.h"
 
 #include <algorithm>
 #include <limits>
@@ -7,13 +7,8 @@
 
 #include "protocol/wire.h"
 
-namespace kb::broker::group {
+namespace kb::protocol {
 namespace {
-
-using protocol::DecodeError;
-using protocol::OutBuffer;
-using protocol::Reader;
-using protocol::Writer;
 
 using TopicPartitions = std::map<std::string, std::vector<int32_t>>;
 
@@ -101,4 +96,4 @@ std::vector<uint8_t> encode_assignment(const ConsumerAssignment& assignment) {
   return out.flatten();
 }
 
-}  // namespace kb::broker::group
+}  // namespace kb::protocol

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace kb::broker::group::testing {
+namespace kb::protocol::testing {
 
 // "00 01 ab" -> {0x00, 0x01, 0xab}; whitespace and '|' (field separators) are ignored.
 inline std::vector<uint8_t> hex(std::string_view text) {
@@ -40,4 +40,4 @@ inline std::vector<uint8_t> bytes_of(std::string_view s) {
   return {s.begin(), s.end()};
 }
 
-}  // namespace kb::broker::group::testing
+}  // namespace kb::protocol::testing

@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-namespace kb::broker::group {
+namespace kb::protocol {
 
 inline constexpr char kConsumerProtocolType[] = "consumer";
 
@@ -51,4 +51,4 @@ std::optional<ConsumerAssignment> decode_assignment(std::span<const uint8_t> byt
 std::vector<uint8_t> encode_subscription(const ConsumerSubscription& subscription);
 std::vector<uint8_t> encode_assignment(const ConsumerAssignment& assignment);
 
-}  // namespace kb::broker::group
+}  // namespace kb::protocol

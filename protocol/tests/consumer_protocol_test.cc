@@ -1,12 +1,12 @@
-#include "broker/group/consumer_protocol.h"
+#include "protocol/consumer_protocol.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
-#include "broker/group/tests/test_hex.h"
+#include "protocol/tests/test_hex.h"
 
-namespace kb::broker::group {
+namespace kb::protocol {
 namespace {
 
 using testing::hex;
@@ -144,4 +144,4 @@ TEST(ConsumerProtocolTest, DecodersSurviveGarbage) {
 }
 
 }  // namespace
-}  // namespace kb::broker::group
+}  // namespace kb::protocol
