@@ -65,6 +65,22 @@ std::vector<OperationResult> to_controller(MetadataClient& metadata, std::vector
   return out;
 }
 
+// Runs `fn` (one request to a routed broker) again after a broken connection, until the
+// deadline: the next route picks another broker (or reconnects to the same one).
+template <typename Fn>
+auto with_retry(Clock::time_point deadline, Fn fn) {
+  auto backoff = std::chrono::milliseconds(100);
+  while (true) {
+    try {
+      return fn();
+    } catch (const NetworkError&) {
+      if (Clock::now() + backoff >= deadline) throw;
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+  }
+}
+
 }  // namespace
 
 const char* config_source_name(ConfigSource source) {
@@ -260,8 +276,10 @@ std::vector<ConfigDescription> AdminClient::describe_configs(
     r.configuration_keys = std::nullopt;  // all keys
     req.resources.push_back(std::move(r));
     int16_t version = 0;
-    auto resp =
-        detail::call<protocol::DescribeConfigsResponse>(route(res, until), req, until, &version);
+    auto resp = with_retry(until, [&] {
+      return detail::call<protocol::DescribeConfigsResponse>(route(res, until), req, until,
+                                                             &version);
+    });
     ConfigDescription d;
     d.resource = res;
     for (const auto& result : resp.results) {
@@ -304,7 +322,9 @@ std::vector<OperationResult> AdminClient::alter_configs(
     r.resource_name = res.name;
     for (const auto& [k, v] : values) r.configs.push_back({k, v});
     req.resources.push_back(std::move(r));
-    auto resp = detail::call<protocol::AlterConfigsResponse>(route(res, until), req, until);
+    auto resp = with_retry(until, [&] {
+      return detail::call<protocol::AlterConfigsResponse>(route(res, until), req, until);
+    });
     if (resp.responses.empty()) {
       out.push_back(OperationResult{res.name, ErrorCode::kUnknownServerError,
                                     "The broker did not answer for " + res.name});

@@ -95,7 +95,8 @@ int describe(AdminClient& admin, const TopicCommand& cmd, ToolContext& ctx) {
     auto configs = admin.describe_configs(resources);
     for (size_t i = 0; i < selected.size(); ++i) {
       auto it = metadata.topics.find(selected[i]);
-      if (it == metadata.topics.end()) continue;  // deleted meanwhile
+      if (it == metadata.topics.end()) continue;                              // deleted meanwhile
+      if (configs[i].error == ErrorCode::kUnknownTopicOrPartition) continue;  // deleted meanwhile
       if (!configs[i].ok()) throw clients::ClientError(configs[i].error, configs[i].message);
       TopicView v;
       v.name = selected[i];
