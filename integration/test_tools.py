@@ -275,6 +275,24 @@ class ToolsTest(harness.ClusterTestCase):
             self.assertEqual(0, rc)
             self.assertRegex(out, r"^kafka-[a-z-]+ \d+\.\d+\.\d+")
 
+    def test_command_config(self):
+        path = os.path.join(self.cluster.work_dir, "client.properties")
+
+        def props(text):
+            with open(path, "w") as f:
+                f.write(text)
+            return path
+        props("# tools\nclient.id=tools-test\nrequest.timeout.ms=5000\nacks=all\n"
+              "bootstrap.servers=127.0.0.1:%d\n" % harness.free_port())
+        # --bootstrap-server wins over the file's bootstrap.servers (a dead address).
+        self.ok(self.bs("--list", "--command-config", path))
+        self.ok(run(API_VERSIONS, "--bootstrap-server", self.bootstrap, "--command-config", path))
+        self.failed(self.bs("--list", "--command-config", props("security.protocol=SSL\n")),
+                    r"^kafka-topics: Invalid value SSL for configuration security\.protocol")
+        self.failed(self.bs("--list", "--command-config", props("request.timeout.ms=soon\n")),
+                    r"request\.timeout\.ms")
+        self.failed(self.bs("--list", "--command-config", path + ".missing"), r"cannot read")
+
     def test_broker_api_versions(self):
         out = self.ok(run(API_VERSIONS, "--bootstrap-server", self.bootstrap))
         blocks = re.findall(r"^(\S+):(\d+) \(id: (\d+) rack: null\) -> \(\n(.*?)\n\)$", out,
@@ -314,6 +332,21 @@ class ToolsTest(harness.ClusterTestCase):
         self.wait_full_isr(topic, 3)
         self.assertEqual("", self.ok(self.bs("--describe", "--topic", topic,
                                              "--under-replicated-partitions")))
+        # min.insync.replicas 3 (under once a replica is gone) and 2 (at the minimum then); a
+        # single replica on broker 3 (unavailable then).
+        strict, edge, lone = (self.unique_topic(n) for n in ("strict", "edge", "lone"))
+        self.ok(self.bs("--create", "--topic", strict, "--replica-assignment", "1:2:3",
+                        "--config", "min.insync.replicas=3"))
+        self.ok(self.bs("--create", "--topic", edge, "--replica-assignment", "1:2:3",
+                        "--config", "min.insync.replicas=2"))
+        self.ok(self.zk("--create", "--topic", lone, "--replica-assignment", "3"))
+        for t in (strict, edge):
+            self.wait_full_isr(t, 1)
+        self.wait_for_topic(lone, 1)
+        self.assertEqual("", self.ok(self.bs("--describe", "--topic", strict,
+                                             "--under-min-isr-partitions")))
+        self.assertEqual(1, len(self.ok(self.bs("--describe", "--topic", strict,
+                                                "--at-min-isr-partitions")).splitlines()))
         broker3 = self.cluster.broker(3)
         broker3.kill()
         try:
@@ -335,6 +368,27 @@ class ToolsTest(harness.ClusterTestCase):
                 # Every partition still has a live leader.
                 self.assertEqual("", self.ok(mode("--describe", "--topic", topic,
                                                   "--unavailable-partitions")))
+                # The lone replica's partition has none.
+                # (Kafka keeps the last ISR in the state when the last replica dies.)
+                last = []
+
+                def lone_unavailable():
+                    isr = ",".join(str(b) for b in self.cluster.partition_state(lone, 0)["isr"])
+                    last[:] = [self.ok(mode("--describe", "--topic", lone,
+                                            "--unavailable-partitions"))]
+                    return last[0] == ("\tTopic: %s\tPartition: 0\tLeader: none\tReplicas: 3"
+                                       "\tIsr: %s\n" % (lone, isr))
+                harness.wait_until(lone_unavailable, 30, "%s listed as unavailable (%s)" % (
+                    lone, mode.__name__))
+            # min.insync.replicas comes from DescribeConfigs, so only --bootstrap-server sees it.
+            under = parse_describe(self.ok(self.bs("--describe", "--topic", strict,
+                                                   "--under-min-isr-partitions")))
+            self.assertEqual([0], list(under[strict]["partitions"]))
+            self.assertEqual("", self.ok(self.bs("--describe", "--topic", edge,
+                                                 "--under-min-isr-partitions")))
+            at = parse_describe(self.ok(self.bs("--describe", "--topic", edge,
+                                                "--at-min-isr-partitions")))
+            self.assertEqual([0], list(at[edge]["partitions"]))
         finally:
             broker3.start()
             self.cluster.wait_ready([broker3])
