@@ -267,22 +267,32 @@ Connection& AdminClient::route(const ConfigResource& resource, Clock::time_point
 std::vector<ConfigDescription> AdminClient::describe_configs(
     const std::vector<ConfigResource>& resources) {
   Clock::time_point until = deadline();
-  std::vector<ConfigDescription> out;
+  // One request per destination, as Kafka's AdminClient batches: every topic (and the
+  // cluster-wide broker default) in one request to any broker, each broker's own config in one
+  // request to that broker.
+  std::map<std::string, std::vector<ConfigResource>> groups;
   for (const auto& res : resources) {
+    bool own_broker = res.type == ConfigResourceType::kBroker && !res.name.empty();
+    groups[own_broker ? "broker " + res.name : ""].push_back(res);
+  }
+  std::map<ConfigResource, ConfigDescription> described;
+  for (const auto& [route_key, group] : groups) {
     protocol::DescribeConfigsRequest req;
-    protocol::DescribeConfigsRequest::DescribeConfigsResource r;
-    r.resource_type = static_cast<int8_t>(res.type);
-    r.resource_name = res.name;
-    r.configuration_keys = std::nullopt;  // all keys
-    req.resources.push_back(std::move(r));
+    for (const auto& res : group) {
+      protocol::DescribeConfigsRequest::DescribeConfigsResource r;
+      r.resource_type = static_cast<int8_t>(res.type);
+      r.resource_name = res.name;
+      r.configuration_keys = std::nullopt;  // all keys
+      req.resources.push_back(std::move(r));
+    }
     int16_t version = 0;
     auto resp = with_retry(until, [&] {
-      return detail::call<protocol::DescribeConfigsResponse>(route(res, until), req, until,
-                                                             &version);
+      return detail::call<protocol::DescribeConfigsResponse>(route(group.front(), until), req,
+                                                             until, &version);
     });
-    ConfigDescription d;
-    d.resource = res;
     for (const auto& result : resp.results) {
+      ConfigDescription d;
+      d.resource = {static_cast<ConfigResourceType>(result.resource_type), result.resource_name};
       d.error = static_cast<ErrorCode>(result.error_code);
       if (d.error != ErrorCode::kNone) d.message = describe_error(d.error, result.error_message);
       for (const auto& c : result.configs) {
@@ -293,18 +303,29 @@ std::vector<ConfigDescription> AdminClient::describe_configs(
         e.is_sensitive = c.is_sensitive;
         if (version == 0) {
           // v0 has only is_default; the source follows the resource type.
-          e.source = c.is_default                             ? ConfigSource::kDefaultConfig
-                     : res.type == ConfigResourceType::kTopic ? ConfigSource::kDynamicTopicConfig
-                                                              : ConfigSource::kStaticBrokerConfig;
+          e.source = c.is_default ? ConfigSource::kDefaultConfig
+                     : d.resource.type == ConfigResourceType::kTopic
+                         ? ConfigSource::kDynamicTopicConfig
+                         : ConfigSource::kStaticBrokerConfig;
         } else {
           e.source = static_cast<ConfigSource>(c.config_source);
         }
         d.entries.push_back(std::move(e));
       }
+      std::sort(d.entries.begin(), d.entries.end(),
+                [](const ConfigEntry& a, const ConfigEntry& b) { return a.name < b.name; });
+      described[d.resource] = std::move(d);
     }
-    std::sort(d.entries.begin(), d.entries.end(),
-              [](const ConfigEntry& a, const ConfigEntry& b) { return a.name < b.name; });
-    out.push_back(std::move(d));
+  }
+  std::vector<ConfigDescription> out;
+  for (const auto& res : resources) {
+    auto it = described.find(res);
+    if (it != described.end()) {
+      out.push_back(it->second);
+    } else {
+      out.push_back(ConfigDescription{
+          res, ErrorCode::kUnknownServerError, "The broker did not answer for " + res.name, {}});
+    }
   }
   return out;
 }
