@@ -263,6 +263,11 @@ class ToolsTest(harness.ClusterTestCase):
                     within=8)
         self.failed(run(TOPICS, "--bootstrap-server", dead, "--describe"),
                     r"Timed out waiting for a node", within=25)  # default bound: 15 s
+        # Something that accepts but does not speak Kafka (a common mistake: the ZooKeeper port).
+        self.failed(run(TOPICS, "--bootstrap-server", self.cluster.zk.connect, "--list",
+                        "--timeout-ms", "3000"),
+                    r"^Error while executing topic command : Timed out waiting for a node",
+                    within=10)
         self.failed(run(TOPICS, "--zookeeper", dead, "--list", "--timeout-ms", "2000"),
                     r"^Error while executing topic command : .*ZooKeeper", within=8)
         self.failed(run(API_VERSIONS, "--bootstrap-server", dead, "--timeout-ms", "2000"),
