@@ -265,7 +265,7 @@ Connection& AdminClient::route(const ConfigResource& resource, Clock::time_point
 }
 
 std::vector<ConfigDescription> AdminClient::describe_configs(
-    const std::vector<ConfigResource>& resources) {
+    const std::vector<ConfigResource>& resources, bool include_synonyms) {
   Clock::time_point until = deadline();
   // One request per destination, as Kafka's AdminClient batches: every topic (and the
   // cluster-wide broker default) in one request to any broker, each broker's own config in one
@@ -278,6 +278,7 @@ std::vector<ConfigDescription> AdminClient::describe_configs(
   std::map<ConfigResource, ConfigDescription> described;
   for (const auto& [route_key, group] : groups) {
     protocol::DescribeConfigsRequest req;
+    req.include_synonyms = include_synonyms;
     for (const auto& res : group) {
       protocol::DescribeConfigsRequest::DescribeConfigsResource r;
       r.resource_type = static_cast<int8_t>(res.type);
@@ -309,6 +310,9 @@ std::vector<ConfigDescription> AdminClient::describe_configs(
                          : ConfigSource::kStaticBrokerConfig;
         } else {
           e.source = static_cast<ConfigSource>(c.config_source);
+          for (const auto& syn : c.synonyms) {
+            e.synonyms.push_back({syn.name, syn.value, static_cast<ConfigSource>(syn.source)});
+          }
         }
         d.entries.push_back(std::move(e));
       }

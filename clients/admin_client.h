@@ -67,6 +67,13 @@ enum class ConfigSource : int8_t {
 };
 const char* config_source_name(ConfigSource source);  // "DYNAMIC_TOPIC_CONFIG", ...
 
+// Where else a value could come from, most specific first (DescribeConfigs v1+ synonyms).
+struct ConfigSynonym {
+  std::string name;
+  std::optional<std::string> value;
+  ConfigSource source = ConfigSource::kUnknown;
+};
+
 struct ConfigEntry {
   std::string name;
   std::optional<std::string> value;  // null for sensitive values
@@ -76,6 +83,7 @@ struct ConfigEntry {
   // Kafka's ConfigEntry.isDefault(): the value is the built-in default (DEFAULT_CONFIG). A topic
   // value inherited from a static broker setting is not a default and shows in describe output.
   bool is_default() const { return source == ConfigSource::kDefaultConfig; }
+  std::vector<ConfigSynonym> synonyms;  // only when asked for
 };
 
 struct ConfigDescription {
@@ -106,7 +114,8 @@ class AdminClient {
   // The live brokers and the controller.
   ClusterMetadata describe_cluster();
 
-  std::vector<ConfigDescription> describe_configs(const std::vector<ConfigResource>& resources);
+  std::vector<ConfigDescription> describe_configs(const std::vector<ConfigResource>& resources,
+                                                  bool include_synonyms = false);
   // Replaces the whole dynamic config of each resource (AlterConfigs semantics: keys not given
   // revert to their defaults).
   std::vector<OperationResult> alter_configs(

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""kafka-topics and kafka-broker-api-versions against a real three-broker cluster.
+"""kafka-topics, kafka-configs and kafka-broker-api-versions against a real three-broker cluster.
 
 kafka-topics runs in both modes: --bootstrap-server (admin API) and --zookeeper (znodes written
 and read by the tool). Every output is parsed and compared with the cluster's state read
@@ -19,6 +19,7 @@ import harness
 
 TOPICS = os.path.join(harness.BUILD_DIR, "bin", "kafka-topics")
 API_VERSIONS = os.path.join(harness.BUILD_DIR, "bin", "kafka-broker-api-versions")
+CONFIGS = os.path.join(harness.BUILD_DIR, "bin", "kafka-configs")
 
 
 def run(binary, *args, timeout=60):
@@ -272,13 +273,62 @@ class ToolsTest(harness.ClusterTestCase):
                     r"^Error while executing topic command : .*ZooKeeper", within=8)
         self.failed(run(API_VERSIONS, "--bootstrap-server", dead, "--timeout-ms", "2000"),
                     r"^Error: Timed out waiting for a node", within=8)
-        for binary in (TOPICS, API_VERSIONS):
+        self.failed(run(CONFIGS, "--bootstrap-server", dead, "--describe", "--entity-type",
+                        "topics", "--timeout-ms", "2000"), r"Timed out waiting for a node",
+                    within=8)
+        for binary in (TOPICS, API_VERSIONS, CONFIGS):
             rc, out, err, _ = run(binary, "--help")
             self.assertEqual((0, ""), (rc, err))
             self.assertIn("--bootstrap-server", out)
             rc, out, err, _ = run(binary, "--version")
             self.assertEqual(0, rc)
             self.assertRegex(out, r"^kafka-[a-z-]+ \d+\.\d+\.\d+")
+
+    def test_configs_tool(self):
+        topic = self.unique_topic("cfg")
+        self.ok(self.bs("--create", "--topic", topic, "--partitions", "1",
+                        "--replication-factor", "3"))
+        bs = lambda *a: run(CONFIGS, "--bootstrap-server", self.bootstrap, *a)  # noqa: E731
+        zk = lambda *a: run(CONFIGS, "--zookeeper", self.cluster.zk.connect, *a)  # noqa: E731
+        t = ("--entity-type", "topics", "--entity-name", topic)
+        out = self.ok(bs("--alter", *t, "--add-config",
+                         "retention.ms=5000,cleanup.policy=[compact,delete]"))
+        self.assertEqual("Completed updating config for topic %s.\n" % topic, out)
+        self.assertEqual({"retention.ms": "5000", "cleanup.policy": "compact,delete"},
+                         self.cluster.zk_json("/config/topics/" + topic)["config"])
+        out = self.ok(bs("--describe", *t))
+        lines = out.splitlines()
+        self.assertEqual("Dynamic configs for topic %s are:" % topic, lines[0])
+        self.assertIn("  cleanup.policy=compact,delete sensitive=false synonyms={"
+                      "DYNAMIC_TOPIC_CONFIG:cleanup.policy=compact,delete", out)
+        self.assertEqual(3, len(lines), out)
+        self.assertEqual("Configs for topic '%s' are cleanup.policy=compact,delete,"
+                         "retention.ms=5000\n" % topic, self.ok(zk("--describe", *t)))
+        out = self.ok(zk("--alter", *t, "--delete-config", "retention.ms"))
+        self.assertEqual("Completed Updating config for entity: topic '%s'.\n" % topic, out)
+        self.assertEqual({"cleanup.policy": "compact,delete"},
+                         self.cluster.zk_json("/config/topics/" + topic)["config"])
+        harness.wait_until(lambda: "retention.ms=5000" not in self.ok(bs("--describe", *t)), 30,
+                           "brokers dropped the deleted override")
+        self.failed(bs("--alter", *t, "--delete-config", "nope"),
+                    r"^Error while executing config command : Invalid config\(s\): nope$")
+        self.failed(zk("--alter", "--entity-type", "topics", "--entity-name",
+                       self.unique_topic("none"), "--add-config", "retention.ms=1"),
+                    r"does not exist")
+        self.failed(zk("--alter", *t, "--add-config", "retention.ms=soon"), r"retention\.ms")
+        js = json.loads(self.ok(bs("--describe", *t, "--output", "json")))
+        self.assertEqual([{"name": "cleanup.policy", "value": "compact,delete",
+                           "source": "DYNAMIC_TOPIC_CONFIG", "sensitive": False,
+                           "read_only": False}], js["entities"][0]["configs"])
+        out = self.ok(bs("--describe", "--entity-type", "brokers", "--entity-name", "2", "--all"))
+        self.assertTrue(out.startswith("All configs for broker 2 are:\n"), out)
+        self.assertIn("\n  broker.id=2 sensitive=false synonyms={", out)
+        out = self.ok(bs("--describe", "--entity-type", "brokers"))
+        self.assertEqual(["Dynamic configs for broker %d are:" % i for i in (1, 2, 3)],
+                         out.splitlines())
+        self.failed(bs("--alter", "--entity-type", "brokers", "--entity-name", "1",
+                       "--add-config", "log.cleaner.threads=2"),
+                    r"^Error while executing config command : ")
 
     def test_command_config(self):
         path = os.path.join(self.cluster.work_dir, "client.properties")

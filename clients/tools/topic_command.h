@@ -119,6 +119,11 @@ std::string render_describe(const std::vector<DescribedTopic>& topics, OutputFor
 std::string render_list(const std::vector<std::string>& topics,
                         const std::set<std::string>& marked_for_deletion, OutputFormat format);
 
+// Checks topic config overrides against the built-in broker defaults before a --zookeeper tool
+// writes them (no broker sees them first). Throws config::ConfigError (one-line what()).
+void validate_topic_configs_locally(const std::map<std::string, std::string>& configs,
+                                    const std::string& zk_connect);
+
 // Runs the validated command against the cluster; returns the exit code.
 int run_topics_admin(const TopicCommand& cmd, ToolContext& ctx);
 int run_topics_zookeeper(const TopicCommand& cmd, ToolContext& ctx);

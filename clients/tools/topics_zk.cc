@@ -7,9 +7,6 @@
 #include <stdexcept>
 
 #include "clients/tools/topic_command.h"
-#include "common/config/broker_config.h"
-#include "common/config/config.h"
-#include "common/config/topic_config.h"
 #include "coordinator/kafka_zk.h"
 #include "coordinator/replica_assignment.h"
 #include "coordinator/zk_client.h"
@@ -51,18 +48,9 @@ std::vector<coordinator::BrokerInfoLite> brokers(KafkaZk& zk) {
   return out;
 }
 
-// The broker checks topic configs only when it applies them; Kafka's tool validates before
-// writing, against the built-in defaults (the brokers' own files are not visible from here).
 void validate_configs(const std::map<std::string, std::string>& configs,
                       const std::string& zk_connect) {
-  if (configs.empty()) return;
-  config::ConfigValues broker;
-  try {
-    broker = config::parse_broker_config({{"zookeeper.connect", zk_connect}}, nullptr);
-  } catch (const std::exception&) {
-    return;  // no defaults to check against; the brokers will reject bad values
-  }
-  config::parse_topic_config(configs, broker);  // throws ConfigError with a one-line what()
+  validate_topic_configs_locally(configs, zk_connect);
 }
 
 std::string topic_collision(const std::string& topic, const std::vector<std::string>& existing) {
