@@ -78,6 +78,9 @@ std::vector<std::string> select_topics(const std::vector<std::string>& all,
                                        bool exclude_internal,
                                        const std::set<std::string>& internal_topics);
 bool is_internal_topic(const std::string& name);  // __consumer_offsets, __transaction_state
+// Kafka's ensureTopicExists: an empty selection for a given --topic is an error ("Topic 't' does
+// not exist as expected", std::invalid_argument) unless --if-exists was given.
+void ensure_topic_exists(const std::vector<std::string>& selected, const TopicCommand& cmd);
 
 // ---- describe ----
 struct PartitionView {

@@ -34,23 +34,12 @@ Session connect(const std::string& connect_string, std::chrono::milliseconds tim
   return s;
 }
 
-void ensure_topic_exists(const std::vector<std::string>& selected, const TopicCommand& cmd) {
-  if (selected.empty() && cmd.topic && !cmd.if_exists) {
-    throw std::invalid_argument("Topic '" + *cmd.topic + "' does not exist as expected");
-  }
-}
-
 std::vector<coordinator::BrokerInfoLite> brokers(KafkaZk& zk) {
   std::vector<coordinator::BrokerInfoLite> out;
   for (const auto& [id, info] : zk.get_all_brokers_and_epochs()) {
     out.push_back({id.value(), info.first.rack});
   }
   return out;
-}
-
-void validate_configs(const std::map<std::string, std::string>& configs,
-                      const std::string& zk_connect) {
-  validate_topic_configs_locally(configs, zk_connect);
 }
 
 std::string topic_collision(const std::string& topic, const std::vector<std::string>& existing) {
@@ -76,7 +65,7 @@ int create(KafkaZk& zk, const TopicCommand& cmd, ToolContext& ctx) {
   if (auto c = topic_collision(topic, existing); !c.empty()) {
     throw std::runtime_error("Topic '" + topic + "' collides with existing topics: " + c);
   }
-  validate_configs(cmd.configs, *cmd.zookeeper);
+  validate_topic_configs_locally(cmd.configs, *cmd.zookeeper);
   ReplicaAssignment assignment;
   if (!cmd.replica_assignment.empty()) {
     for (size_t p = 0; p < cmd.replica_assignment.size(); ++p) {
@@ -154,7 +143,7 @@ void alter_configs(KafkaZk& zk, const std::string& topic, const TopicCommand& cm
   auto configs = zk.get_topic_config(topic);
   for (const auto& [k, v] : cmd.configs) configs[k] = v;
   for (const auto& k : cmd.delete_configs) configs.erase(k);
-  validate_configs(configs, *cmd.zookeeper);
+  validate_topic_configs_locally(configs, *cmd.zookeeper);
   zk.set_topic_config(topic, configs);
   ctx.out << "Updated config for topic " << topic << ".\n";
 }
