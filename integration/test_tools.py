@@ -145,6 +145,15 @@ class ToolsTest(harness.ClusterTestCase):
         out = self.ok(self.bs("--alter", "--topic", topic, "--partitions", "5"))
         self.assertIn("WARNING: If partitions are increased", out)
         self.wait_full_isr(topic, 5, rf=2)
+        # An assignment for the added partitions only, then one listing every partition.
+        self.ok(self.bs("--alter", "--topic", topic, "--partitions", "6", "--replica-assignment",
+                        "3:2"))
+        self.wait_full_isr(topic, 6, rf=2)
+        self.ok(self.bs("--alter", "--topic", topic, "--partitions", "7", "--replica-assignment",
+                        "1:2,2:3,3:1,1:3,2:3,3:2,2:1"))
+        self.wait_full_isr(topic, 7, rf=2)
+        md = self.metadata_partitions(topic)
+        self.assertEqual(([3, 2], [2, 1]), (md[5][1], md[6][1]))
         self.failed(self.bs("--alter", "--topic", topic, "--partitions", "2"),
                     r"^Error while executing topic command : .*(partitions|increase)")
         self.ok(self.bs("--delete", "--topic", topic))
@@ -211,6 +220,15 @@ class ToolsTest(harness.ClusterTestCase):
         self.assertEqual(["0", "1", "2", "3"], sorted(parts))
         self.assertEqual([1, 2, 3], parts["0"])
         self.wait_full_isr(topic, 4)
+        self.ok(self.zk("--alter", "--topic", topic, "--partitions", "5", "--replica-assignment",
+                        "3:1:2"))
+        self.assertEqual([3, 1, 2],
+                         self.cluster.zk_json("/brokers/topics/" + topic)["partitions"]["4"])
+        self.failed(self.zk("--alter", "--topic", topic, "--partitions", "6",
+                            "--replica-assignment", "3:1"), r"replication factor")
+        self.failed(self.zk("--alter", "--topic", topic, "--partitions", "6",
+                            "--replica-assignment", "3:1:7"), r"Unknown broker id 7")
+        self.wait_full_isr(topic, 5)
         self.failed(self.zk("--alter", "--topic", topic, "--partitions", "3"),
                     r"can only be increased")
         out = self.ok(self.zk("--alter", "--topic", topic, "--config", "max.message.bytes=5000"))
