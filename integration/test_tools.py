@@ -287,6 +287,11 @@ class ToolsTest(harness.ClusterTestCase):
                         "--timeout-ms", "3000"),
                     r"^Error while executing topic command : Timed out waiting for a node",
                     within=10)
+        # A mistyped chroot is an error and is not created (a broker would create it).
+        self.failed(run(TOPICS, "--zookeeper", self.cluster.zk.connect + "/typo", "--list"),
+                    r"^Error while executing topic command : ZooKeeper chroot path /typo does "
+                    r"not exist$")
+        self.assertFalse(self.cluster.zk_client().exists("/typo"))
         self.failed(run(TOPICS, "--zookeeper", dead, "--list", "--timeout-ms", "2000"),
                     r"^Error while executing topic command : .*ZooKeeper", within=8)
         self.failed(run(API_VERSIONS, "--bootstrap-server", dead, "--timeout-ms", "2000"),

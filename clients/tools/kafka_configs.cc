@@ -99,8 +99,7 @@ int run_admin(const ConfigCommand& cmd, ToolContext& ctx) {
 }
 
 int run_zookeeper(const ConfigCommand& cmd, ToolContext& ctx) {
-  auto client =
-      coordinator::ZkClient::connect(*cmd.zookeeper, 30000, static_cast<int>(ctx.timeout.count()));
+  auto client = connect_zookeeper(*cmd.zookeeper, ctx.timeout);
   coordinator::KafkaZk zk(*client);
   if (!cmd.alter) {
     std::vector<std::string> names =

@@ -5,8 +5,10 @@
 //
 // The back ends: topics_admin.cc (--bootstrap-server, through the admin API) and topics_zk.cc
 // (--zookeeper, reading and writing znodes as Kafka 2.4's ZookeeperTopicService does).
+#include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -14,6 +16,10 @@
 
 #include "clients/tools/options.h"
 #include "clients/tools/tool.h"
+
+namespace kb::coordinator {
+class ZkClient;
+}
 
 namespace kb::tools {
 
@@ -121,6 +127,12 @@ std::string format_partition_line(const TopicView& topic, const PartitionView& p
 std::string render_describe(const std::vector<DescribedTopic>& topics, OutputFormat format);
 std::string render_list(const std::vector<std::string>& topics,
                         const std::set<std::string>& marked_for_deletion, OutputFormat format);
+
+// A ZooKeeper session for a --zookeeper tool, connected within `timeout`. Unlike a broker it
+// never creates a missing chroot: that is an error. Throws coordinator::ZkError /
+// std::runtime_error with one-line messages.
+std::unique_ptr<coordinator::ZkClient> connect_zookeeper(const std::string& connect_string,
+                                                         std::chrono::milliseconds timeout);
 
 // Checks topic config overrides against the built-in broker defaults before a --zookeeper tool
 // writes them (no broker sees them first). Throws config::ConfigError (one-line what()).

@@ -18,9 +18,6 @@ namespace {
 using coordinator::KafkaZk;
 using coordinator::ReplicaAssignment;
 
-// Kafka's tool uses a 30 s session; the connection wait is bounded by --timeout-ms.
-constexpr int kSessionTimeoutMs = 30000;
-
 struct Session {
   std::unique_ptr<coordinator::ZkClient> client;
   std::unique_ptr<KafkaZk> zk;
@@ -28,8 +25,7 @@ struct Session {
 
 Session connect(const std::string& connect_string, std::chrono::milliseconds timeout) {
   Session s;
-  s.client = coordinator::ZkClient::connect(connect_string, kSessionTimeoutMs,
-                                            static_cast<int>(timeout.count()));
+  s.client = connect_zookeeper(connect_string, timeout);
   s.zk = std::make_unique<KafkaZk>(*s.client);
   return s;
 }
