@@ -107,6 +107,21 @@ TEST(Connection, SilentBrokerTimesOutWithinTheRequestTimeout) {
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(3));
 }
 
+TEST(Connection, MalformedApiVersionsAnswerIsANetworkError) {
+  ScriptedBroker broker([](const protocol::RequestHeader& h, protocol::Reader&) {
+    // Error 0 and an array count that promises more bytes than follow.
+    return std::vector<uint8_t>{0, 0, 0, 0, 0, 9};
+  });
+  EXPECT_THROW(Connection::open({"127.0.0.1", broker.port()}, fast_config(),
+                                Clock::now() + std::chrono::seconds(5)),
+               NetworkError);
+  ScriptedBroker tiny(
+      [](const protocol::RequestHeader&, protocol::Reader&) { return std::vector<uint8_t>{7}; });
+  EXPECT_THROW(Connection::open({"127.0.0.1", tiny.port()}, fast_config(),
+                                Clock::now() + std::chrono::seconds(5)),
+               NetworkError);
+}
+
 TEST(Connection, RefusedConnectionIsANetworkError) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
