@@ -101,9 +101,13 @@ class AdminClient {
 
   MetadataClient& metadata() { return metadata_; }
 
+  // One result per topic, in the order given. Success means the controller accepted the
+  // change; as with Kafka, leaders may still be being elected (poll describe_topics to wait).
+  // validate_only checks everything (name, counts, assignment, configs) and changes nothing.
   std::vector<OperationResult> create_topics(const std::vector<NewTopic>& topics,
                                              bool validate_only = false);
   std::vector<OperationResult> delete_topics(const std::vector<std::string>& topics);
+  // total_count is the new partition count (it must grow: INVALID_PARTITIONS otherwise).
   std::vector<OperationResult> create_partitions(const std::vector<NewPartitions>& requests,
                                                  bool validate_only = false);
   // Topic names, sorted; internal topics only when asked.
@@ -114,6 +118,8 @@ class AdminClient {
   // The live brokers and the controller.
   ClusterMetadata describe_cluster();
 
+  // One description per resource, in the order given (entries sorted by name). Synonyms come
+  // only when asked for and the broker speaks DescribeConfigs v1+.
   std::vector<ConfigDescription> describe_configs(const std::vector<ConfigResource>& resources,
                                                   bool include_synonyms = false);
   // Replaces the whole dynamic config of each resource (AlterConfigs semantics: keys not given
