@@ -134,6 +134,13 @@ std::string render_list(const std::vector<std::string>& topics,
 std::unique_ptr<coordinator::ZkClient> connect_zookeeper(const std::string& connect_string,
                                                          std::chrono::milliseconds timeout);
 
+// The data of every path (nullopt for a missing node), read with pipelined asynchronous calls:
+// one round trip's latency for thousands of partition states instead of one per node. Throws
+// std::runtime_error on another ZooKeeper error or when `timeout` passes.
+std::vector<std::optional<std::string>> read_znodes(coordinator::ZkClient& zk,
+                                                    const std::vector<std::string>& paths,
+                                                    std::chrono::milliseconds timeout);
+
 // Checks topic config overrides against the built-in broker defaults before a --zookeeper tool
 // writes them (no broker sees them first). Throws config::ConfigError (one-line what()).
 void validate_topic_configs_locally(const std::map<std::string, std::string>& configs,

@@ -101,29 +101,50 @@ int describe(KafkaZk& zk, const TopicCommand& cmd, ToolContext& ctx) {
   std::set<int32_t> live;
   for (BrokerId id : zk.get_sorted_broker_ids()) live.insert(id.value());
   auto marked = marked_for_deletion(zk);
-  std::vector<TopicView> views;
+  // Two pipelined waves (assignments and configs, then every partition state) rather than one
+  // round trip per znode: a describe of thousands of partitions stays fast over a WAN link.
+  std::vector<std::string> paths;
   for (const auto& topic : selected) {
-    auto assignment = zk.get_topic_assignment(topic);
-    if (!assignment) continue;  // deleted meanwhile
+    paths.push_back(coordinator::TopicZNode::path(topic));
+    paths.push_back(coordinator::TopicConfigZNode::path(topic));
+  }
+  auto topic_data = read_znodes(zk.client(), paths, ctx.timeout);
+  std::vector<TopicView> views;
+  std::vector<std::string> state_paths;
+  for (size_t i = 0; i < selected.size(); ++i) {
+    const auto& assignment_json = topic_data[2 * i];
+    if (!assignment_json) continue;  // deleted meanwhile
     TopicView v;
-    v.name = topic;
-    v.marked_for_deletion = marked.count(topic) != 0;
+    v.name = selected[i];
+    v.marked_for_deletion = marked.count(v.name) != 0;
     // Everything under /config/topics/T is an override.
-    for (const auto& [k, val] : zk.get_topic_config(topic)) v.configs.emplace_back(k, val);
-    for (const auto& [p, replicas] : assignment->assignment.partitions) {
+    if (const auto& config_json = topic_data[2 * i + 1]; config_json && !config_json->empty()) {
+      for (const auto& [k, val] : coordinator::ConfigEntityZNode::decode(*config_json)) {
+        v.configs.emplace_back(k, val);
+      }
+    }
+    for (const auto& [p, replicas] : coordinator::TopicZNode::decode(*assignment_json).partitions) {
       PartitionView pv;
       pv.partition = p;
       pv.replicas = replicas;
-      if (auto state = zk.get_partition_state(topic, p)) {
-        if (state->state.leader.value() >= 0) pv.leader = state->state.leader.value();
-        for (BrokerId b : state->state.isr) pv.isr.push_back(b.value());
-      }
       for (int32_t r : replicas) {
         if (!live.count(r)) pv.offline_replicas.push_back(r);
       }
       v.partitions.push_back(std::move(pv));
+      state_paths.push_back(coordinator::TopicPartitionStateZNode::path(v.name, p));
     }
     views.push_back(std::move(v));
+  }
+  auto states = read_znodes(zk.client(), state_paths, ctx.timeout);
+  size_t next = 0;
+  for (auto& v : views) {
+    for (auto& pv : v.partitions) {
+      const auto& json = states[next++];
+      if (!json) continue;  // the controller has not created it yet: no leader, empty ISR
+      auto state = coordinator::TopicPartitionStateZNode::decode(*json);
+      if (state.leader.value() >= 0) pv.leader = state.leader.value();
+      for (BrokerId b : state.isr) pv.isr.push_back(b.value());
+    }
   }
   std::vector<DescribedTopic> described;
   for (const auto& v : views) described.push_back(select_for_describe(v, cmd.filter, live));

@@ -6,6 +6,9 @@
 #include "common/config/topic_config.h"
 #include "coordinator/zk_client.h"
 
+#include <condition_variable>
+#include <mutex>
+
 namespace kb::tools {
 
 std::unique_ptr<coordinator::ZkClient> connect_zookeeper(const std::string& connect_string,
@@ -37,6 +40,42 @@ void validate_topic_configs_locally(const std::map<std::string, std::string>& co
     return;  // no defaults to check against; the brokers will reject bad values
   }
   config::parse_topic_config(configs, broker);  // throws ConfigError with a one-line what()
+}
+
+std::vector<std::optional<std::string>> read_znodes(coordinator::ZkClient& zk,
+                                                    const std::vector<std::string>& paths,
+                                                    std::chrono::milliseconds timeout) {
+  // Shared with the callbacks, which may still run after a timeout returned.
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t pending = 0;
+    std::vector<std::optional<std::string>> data;
+    std::string error;
+  };
+  auto state = std::make_shared<State>();
+  state->pending = paths.size();
+  state->data.resize(paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) {
+    zk.get_data_async(
+        paths[i], false, [state, i, path = paths[i]](const coordinator::GetDataResult& r) {
+          std::lock_guard<std::mutex> lock(state->mu);
+          if (r.code == coordinator::ZkCode::kOk) {
+            state->data[i] = r.data;
+          } else if (r.code != coordinator::ZkCode::kNoNode && state->error.empty()) {
+            state->error =
+                "Reading " + path + " from ZooKeeper failed: " + coordinator::zk_code_name(r.code);
+          }
+          if (--state->pending == 0) state->cv.notify_all();
+        });
+  }
+  std::unique_lock<std::mutex> lock(state->mu);
+  if (!state->cv.wait_for(lock, timeout, [&] { return state->pending == 0; })) {
+    throw std::runtime_error("Timed out reading " + std::to_string(paths.size()) +
+                             " znodes from ZooKeeper");
+  }
+  if (!state->error.empty()) throw std::runtime_error(state->error);
+  return std::move(state->data);
 }
 
 }  // namespace kb::tools
