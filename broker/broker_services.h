@@ -19,6 +19,7 @@ class Controller;
 
 namespace kb::broker {
 
+class GroupCoordinatorHost;
 class ProducerIdManager;
 class TopicAdmin;
 class TopicConfigCache;
@@ -39,6 +40,10 @@ class BrokerServices {
   TopicConfigCache* topic_configs = nullptr;
   // Producer ids for InitProducerId (blocks from /latest_producer_id_block).
   ProducerIdManager* producer_ids = nullptr;
+  // Blocking ZooKeeper work requested by clients (admin operations, v0 offsets).
+  TaskThread* admin_thread = nullptr;
+  // Consumer groups and their committed offsets (__consumer_offsets).
+  GroupCoordinatorHost* groups = nullptr;
   // czxid of this broker's current /brokers/ids/N: controller requests carrying an older one
   // are refused with STALE_BROKER_EPOCH.
   std::atomic<int64_t> broker_epoch{-1};

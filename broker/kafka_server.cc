@@ -7,6 +7,7 @@
 
 #include "broker/broker_services.h"
 #include "broker/controlled_shutdown_client.h"
+#include "broker/group_coordinator_host.h"
 #include "broker/metrics/broker_metrics.h"
 #include "broker/metrics/metrics_http_server.h"
 #include "broker/network/socket_server.h"
@@ -81,6 +82,7 @@ struct KafkaServer::Impl {
   std::unique_ptr<TaskThread> admin_thread;
   std::unique_ptr<TopicAdmin> topic_admin;
   std::unique_ptr<ProducerIdManager> producer_ids;
+  std::unique_ptr<GroupCoordinatorHost> groups;
   std::unique_ptr<RequestDispatcher> dispatcher;
   std::unique_ptr<network::SocketServer> socket_server;
   std::unique_ptr<MetricsHttpServer> metrics_http;
@@ -285,6 +287,9 @@ void KafkaServer::start() {
       },
       *m.admin_thread);
   m.services.producer_ids = m.producer_ids.get();
+  m.services.admin_thread = m.admin_thread.get();
+  m.groups = std::make_unique<GroupCoordinatorHost>(m.services);
+  m.services.groups = m.groups.get();
 
   network::ServerOptions net;
   for (const auto& l : listeners) net.listeners.push_back({l.name, l.host, l.port});
@@ -364,6 +369,7 @@ void KafkaServer::shutdown() {
   if (m.topic_configs) m.topic_configs->stop();
   if (m.controller) m.controller->shutdown();
   if (m.controller_channel) m.controller_channel->shutdown();
+  if (m.groups) m.groups->shutdown();
   if (m.replicas) m.replicas->shutdown();
   if (m.admin_thread) m.admin_thread->stop();
   if (m.fetch_purgatory) m.fetch_purgatory->stop();

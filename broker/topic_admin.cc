@@ -212,6 +212,16 @@ void TopicAdmin::auto_create(const std::string& topic) {
   }
   NewTopic nt;
   nt.name = topic;
+  if (topic == "__consumer_offsets") {
+    // The offsets topic has its own partition count, replication factor and segment size, and
+    // is compacted (Kafka's GroupMetadataManager settings).
+    const auto& cfg = *services_.config;
+    nt.num_partitions = cfg.get_int("offsets.topic.num.partitions");
+    nt.replication_factor = static_cast<int16_t>(cfg.get_int("offsets.topic.replication.factor"));
+    nt.configs = {{"cleanup.policy", "compact"},
+                  {"compression.type", "producer"},
+                  {"segment.bytes", std::to_string(cfg.get_int("offsets.topic.segment.bytes"))}};
+  }
   create_topics({nt}, 0, false, [topic](std::vector<AdminResult> results) {
     if (results[0].error != ErrorCode::kNone &&
         results[0].error != ErrorCode::kTopicAlreadyExists) {

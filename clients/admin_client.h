@@ -1,8 +1,12 @@
 #pragma once
-// Topic and config administration over the Kafka protocol, routed as Kafka's AdminClient does:
-// CreateTopics, DeleteTopics and CreatePartitions go to the active controller (retried on
-// NOT_CONTROLLER after a metadata refresh); DescribeConfigs/AlterConfigs of a broker go to that
-// broker, of a topic to any broker; listing and describing topics use Metadata.
+// Topic, config and consumer group administration over the Kafka protocol, routed as Kafka's
+// AdminClient does: CreateTopics, DeleteTopics and CreatePartitions go to the active controller
+// (retried on NOT_CONTROLLER after a metadata refresh); DescribeConfigs/AlterConfigs of a broker
+// go to that broker, of a topic to any broker; listing and describing topics use Metadata.
+// Groups (admin_groups.cc): ListGroups goes to every broker (each lists the groups it
+// coordinates); the other group calls go to the group's coordinator (FindCoordinator, retried on
+// NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE / COORDINATOR_LOAD_IN_PROGRESS); ListOffsets goes to
+// each partition's leader.
 //
 // Every call is bounded by the ClientConfig's api_timeout (or the deadline passed). Per-topic and
 // per-resource failures come back as results with an error code and message; failures of the
@@ -16,6 +20,7 @@
 #include <vector>
 
 #include "clients/client_config.h"
+#include "clients/consumer_groups.h"
 #include "clients/metadata.h"
 #include "common/error_code.h"
 #include "common/types.h"
@@ -127,6 +132,30 @@ class AdminClient {
   std::vector<OperationResult> alter_configs(
       const std::map<ConfigResource, std::map<std::string, std::string>>& configs,
       bool validate_only = false);
+
+  // ---- consumer groups (admin_groups.cc) ----
+  // Every group of every broker, sorted by id; only "consumer" and "" (offsets-only) protocol
+  // types unless `all_protocol_types`. Throws when a broker cannot be asked.
+  std::vector<GroupListing> list_groups(bool all_protocol_types = false);
+  // The coordinator of `group` (the __consumer_offsets partition leader).
+  GroupCoordinator find_coordinator(const std::string& group);
+  // One description per group, in order; an unknown group comes back with state "Dead".
+  std::vector<GroupDescription> describe_groups(const std::vector<std::string>& groups);
+  // Every committed offset of the group. Throws ClientError on a group-level error.
+  std::map<TopicPartition, CommittedOffset> list_group_offsets(const std::string& group);
+  // Commits `offsets` as a non-member (generation -1, empty member id): the coordinator accepts
+  // that only while the group has no members. Per-partition errors.
+  std::map<TopicPartition, ErrorCode> alter_group_offsets(
+      const std::string& group, const std::map<TopicPartition, int64_t>& offsets);
+  std::vector<OperationResult> delete_groups(const std::vector<std::string>& groups);
+  // OffsetDelete (KIP-496): the group-level error and the per-partition ones.
+  ErrorCode delete_group_offsets(const std::string& group,
+                                 const std::vector<TopicPartition>& partitions,
+                                 std::map<TopicPartition, ErrorCode>* partition_errors);
+  // ListOffsets at each partition's leader. A partition whose leader is unknown or keeps failing
+  // comes back with its error.
+  std::map<TopicPartition, ListedOffset> list_offsets(
+      const std::map<TopicPartition, OffsetQuery>& queries);
 
  private:
   Clock::time_point deadline() const { return metadata_.default_deadline(); }

@@ -210,6 +210,14 @@ struct ProducerIdBlockZNode {
 struct ConsumersZNode {
   static std::string path() { return "/consumers"; }
 };
+// Offsets committed with OffsetCommit v0, which Kafka 2.4 still keeps in ZooKeeper (the
+// pre-0.9 consumers' layout): the offset as decimal text.
+struct ConsumerOffsetZNode {
+  static std::string path(const std::string& group, const std::string& topic, int32_t partition) {
+    return ConsumersZNode::path() + "/" + group + "/offsets/" + topic + "/" +
+           std::to_string(partition);
+  }
+};
 
 // The persistent paths every broker creates at startup (reference §1.1), in creation order.
 const std::vector<std::string>& top_level_paths();

@@ -43,6 +43,33 @@ class LegacyClientTest(harness.ClusterTestCase):
     def test_magic0_gzip(self):
         self.round_trip((0, 9), "gzip")
 
+    def test_offset_commit_v0_is_kept_in_zookeeper(self):
+        """kafka-python pinned to 0.8.1 commits with OffsetCommit v0 and fetches with OffsetFetch
+        v0, which Kafka 2.4 serves from ZooKeeper (/consumers/<group>/offsets/<topic>/<p>)."""
+        from kafka import KafkaConsumer, TopicPartition
+        from kafka.structs import OffsetAndMetadata
+        topic = self.unique_topic("legacy-offsets")
+        self.create_topic(topic, partitions=1)
+        group = "legacy-group-%s" % topic[-8:]
+        tp = TopicPartition(topic, 0)
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=group,
+                                 api_version=(0, 8, 1), enable_auto_commit=False)
+        try:
+            consumer.assign([tp])
+            consumer.commit({tp: OffsetAndMetadata(17, "")})
+            self.assertEqual(17, consumer.committed(tp))
+        finally:
+            consumer.close(autocommit=False)
+        data, _ = self.cluster.zk_client().get("/consumers/%s/offsets/%s/0" % (group, topic))
+        self.assertEqual(b"17", data)
+        # A group coordinator (OffsetFetch v1+) knows nothing of it, as in Kafka.
+        reader = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=group,
+                               enable_auto_commit=False)
+        try:
+            self.assertIsNone(reader.committed(tp))
+        finally:
+            reader.close()
+
 
 if __name__ == "__main__":
     harness.main()

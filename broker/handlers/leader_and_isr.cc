@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "broker/broker_services.h"
+#include "broker/group_coordinator_host.h"
 #include "broker/handlers/controller_requests.h"
 #include "broker/handlers/registry.h"
 #include "broker/topic_config_cache.h"
@@ -53,6 +54,14 @@ void apply(const RequestContext& ctx, const protocol::LeaderAndIsrRequest& reque
                                  << request.controller_id << " failed: " << e.what();
     ctx.respond(leader_and_isr_response(roles, {}, ErrorCode::kUnknownServerError));
     return;
+  }
+  if (services.groups != nullptr) {
+    std::vector<bool> applied;
+    for (const auto& role : roles) {
+      auto it = results.find(role.tp);
+      applied.push_back(it != results.end() && it->second == ErrorCode::kNone);
+    }
+    services.groups->on_leader_and_isr(roles, applied);
   }
   const std::string prefix = "Broker " + std::to_string(services.broker_id) + " ";
   for (const auto& role : roles) {

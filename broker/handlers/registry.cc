@@ -26,6 +26,17 @@ const std::vector<HandlerEntry>& handler_registry() {
       {int16_t(ApiKey::kOffsetForLeaderEpoch), 0, 3, handle_offset_for_leader_epoch},
       // 0-1 only: v2 is flexible; the clients we serve use 0-1 (shared reference).
       {int16_t(ApiKey::kInitProducerId), 0, 1, handle_init_producer_id},
+      {int16_t(ApiKey::kFindCoordinator), 0, 2, handle_find_coordinator},
+      {int16_t(ApiKey::kJoinGroup), 0, 5, handle_join_group},
+      {int16_t(ApiKey::kSyncGroup), 0, 3, handle_sync_group},
+      {int16_t(ApiKey::kHeartbeat), 0, 3, handle_heartbeat},
+      {int16_t(ApiKey::kLeaveGroup), 0, 3, handle_leave_group},
+      {int16_t(ApiKey::kOffsetCommit), 0, 7, handle_offset_commit},
+      {int16_t(ApiKey::kOffsetFetch), 0, 5, handle_offset_fetch},
+      {int16_t(ApiKey::kDescribeGroups), 0, 4, handle_describe_groups},
+      {int16_t(ApiKey::kListGroups), 0, 2, handle_list_groups},
+      {int16_t(ApiKey::kDeleteGroups), 0, 1, handle_delete_groups},
+      {int16_t(ApiKey::kOffsetDelete), 0, 0, handle_offset_delete},
   };
   return table;
 }

@@ -37,5 +37,16 @@ void handle_update_metadata(RequestContext ctx);
 void handle_controlled_shutdown(RequestContext ctx);
 void handle_offset_for_leader_epoch(RequestContext ctx);
 void handle_init_producer_id(RequestContext ctx);
+void handle_find_coordinator(RequestContext ctx);
+void handle_join_group(RequestContext ctx);
+void handle_sync_group(RequestContext ctx);
+void handle_heartbeat(RequestContext ctx);
+void handle_leave_group(RequestContext ctx);
+void handle_offset_commit(RequestContext ctx);
+void handle_offset_fetch(RequestContext ctx);
+void handle_describe_groups(RequestContext ctx);
+void handle_list_groups(RequestContext ctx);
+void handle_delete_groups(RequestContext ctx);
+void handle_offset_delete(RequestContext ctx);
 
 }  // namespace kb::broker

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "broker/broker_services.h"
+#include "broker/group_coordinator_host.h"
 #include "broker/handlers/controller_requests.h"
 #include "broker/handlers/registry.h"
 #include "broker/topic_config_cache.h"
@@ -26,6 +27,7 @@ void apply(const RequestContext& ctx, const protocol::StopReplicaRequest& reques
     return;
   }
   std::map<TopicPartition, ErrorCode> results;
+  if (services.groups != nullptr) services.groups->on_stop_replica(partitions);
   try {
     results = services.replicas->stop_replicas(partitions, request.delete_partitions);
   } catch (const std::exception& e) {

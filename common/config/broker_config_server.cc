@@ -110,6 +110,14 @@ void append_server_definitions(std::vector<Definition>* t) {
                    "Largest session timeout a consumer may ask for."));
   t->push_back(def("group.max.size", Type::kInt, kIntMax, at_least(1), kMedium,
                    "Most members one consumer group may have."));
+  t->push_back(def("offsets.commit.timeout.ms", Type::kInt, "5000", at_least(1), kHigh,
+                   "How long an offset commit waits for the replicas of __consumer_offsets."));
+  t->push_back(def("offsets.commit.required.acks", Type::kShort, "-1", no_validation(), kHigh,
+                   "Acks an offset commit needs; only -1 (all in-sync replicas) is honoured."));
+  t->push_back(def("offsets.load.buffer.size", Type::kInt, "5242880", at_least(1), kHigh,
+                   "Read size when loading a partition of __consumer_offsets."));
+  t->push_back(def("offset.metadata.max.bytes", Type::kInt, "4096", no_validation(), kHigh,
+                   "Largest metadata string an offset commit may carry."));
 
   // Transaction coordinator's internal topic.
   t->push_back(def("transaction.state.log.replication.factor", Type::kShort, "3", at_least(1),

@@ -16,7 +16,7 @@ TEST(HeaderTest, SpecTable) {
   EXPECT_EQ(find_message_spec(int16_t{17}), nullptr);
   EXPECT_EQ(find_message_spec(int16_t{-1}), nullptr);
   EXPECT_EQ(find_message_spec(int16_t{1000}), nullptr);
-  EXPECT_EQ(all_message_specs().size(), 27u);
+  EXPECT_EQ(all_message_specs().size(), 28u);
   EXPECT_TRUE(request_is_flexible(18, 3));
   EXPECT_FALSE(request_is_flexible(18, 2));
   EXPECT_TRUE(request_is_flexible(4, 4));
