@@ -65,6 +65,22 @@ std::vector<OperationResult> to_controller(MetadataClient& metadata, std::vector
   return out;
 }
 
+// Runs `fn` (one request to a routed broker) again after a broken connection, until the
+// deadline: the next route picks another broker (or reconnects to the same one).
+template <typename Fn>
+auto with_retry(Clock::time_point deadline, Fn fn) {
+  auto backoff = std::chrono::milliseconds(100);
+  while (true) {
+    try {
+      return fn();
+    } catch (const NetworkError&) {
+      if (Clock::now() + backoff >= deadline) throw;
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+  }
+}
+
 }  // namespace
 
 const char* config_source_name(ConfigSource source) {
@@ -249,22 +265,35 @@ Connection& AdminClient::route(const ConfigResource& resource, Clock::time_point
 }
 
 std::vector<ConfigDescription> AdminClient::describe_configs(
-    const std::vector<ConfigResource>& resources) {
+    const std::vector<ConfigResource>& resources, bool include_synonyms) {
   Clock::time_point until = deadline();
-  std::vector<ConfigDescription> out;
+  // One request per destination, as Kafka's AdminClient batches: every topic (and the
+  // cluster-wide broker default) in one request to any broker, each broker's own config in one
+  // request to that broker.
+  std::map<std::string, std::vector<ConfigResource>> groups;
   for (const auto& res : resources) {
+    bool own_broker = res.type == ConfigResourceType::kBroker && !res.name.empty();
+    groups[own_broker ? "broker " + res.name : ""].push_back(res);
+  }
+  std::map<ConfigResource, ConfigDescription> described;
+  for (const auto& [route_key, group] : groups) {
     protocol::DescribeConfigsRequest req;
-    protocol::DescribeConfigsRequest::DescribeConfigsResource r;
-    r.resource_type = static_cast<int8_t>(res.type);
-    r.resource_name = res.name;
-    r.configuration_keys = std::nullopt;  // all keys
-    req.resources.push_back(std::move(r));
+    req.include_synonyms = include_synonyms;
+    for (const auto& res : group) {
+      protocol::DescribeConfigsRequest::DescribeConfigsResource r;
+      r.resource_type = static_cast<int8_t>(res.type);
+      r.resource_name = res.name;
+      r.configuration_keys = std::nullopt;  // all keys
+      req.resources.push_back(std::move(r));
+    }
     int16_t version = 0;
-    auto resp =
-        detail::call<protocol::DescribeConfigsResponse>(route(res, until), req, until, &version);
-    ConfigDescription d;
-    d.resource = res;
+    auto resp = with_retry(until, [&] {
+      return detail::call<protocol::DescribeConfigsResponse>(route(group.front(), until), req,
+                                                             until, &version);
+    });
     for (const auto& result : resp.results) {
+      ConfigDescription d;
+      d.resource = {static_cast<ConfigResourceType>(result.resource_type), result.resource_name};
       d.error = static_cast<ErrorCode>(result.error_code);
       if (d.error != ErrorCode::kNone) d.message = describe_error(d.error, result.error_message);
       for (const auto& c : result.configs) {
@@ -275,18 +304,32 @@ std::vector<ConfigDescription> AdminClient::describe_configs(
         e.is_sensitive = c.is_sensitive;
         if (version == 0) {
           // v0 has only is_default; the source follows the resource type.
-          e.source = c.is_default                             ? ConfigSource::kDefaultConfig
-                     : res.type == ConfigResourceType::kTopic ? ConfigSource::kDynamicTopicConfig
-                                                              : ConfigSource::kStaticBrokerConfig;
+          e.source = c.is_default ? ConfigSource::kDefaultConfig
+                     : d.resource.type == ConfigResourceType::kTopic
+                         ? ConfigSource::kDynamicTopicConfig
+                         : ConfigSource::kStaticBrokerConfig;
         } else {
           e.source = static_cast<ConfigSource>(c.config_source);
+          for (const auto& syn : c.synonyms) {
+            e.synonyms.push_back({syn.name, syn.value, static_cast<ConfigSource>(syn.source)});
+          }
         }
         d.entries.push_back(std::move(e));
       }
+      std::sort(d.entries.begin(), d.entries.end(),
+                [](const ConfigEntry& a, const ConfigEntry& b) { return a.name < b.name; });
+      described[d.resource] = std::move(d);
     }
-    std::sort(d.entries.begin(), d.entries.end(),
-              [](const ConfigEntry& a, const ConfigEntry& b) { return a.name < b.name; });
-    out.push_back(std::move(d));
+  }
+  std::vector<ConfigDescription> out;
+  for (const auto& res : resources) {
+    auto it = described.find(res);
+    if (it != described.end()) {
+      out.push_back(it->second);
+    } else {
+      out.push_back(ConfigDescription{
+          res, ErrorCode::kUnknownServerError, "The broker did not answer for " + res.name, {}});
+    }
   }
   return out;
 }
@@ -304,7 +347,9 @@ std::vector<OperationResult> AdminClient::alter_configs(
     r.resource_name = res.name;
     for (const auto& [k, v] : values) r.configs.push_back({k, v});
     req.resources.push_back(std::move(r));
-    auto resp = detail::call<protocol::AlterConfigsResponse>(route(res, until), req, until);
+    auto resp = with_retry(until, [&] {
+      return detail::call<protocol::AlterConfigsResponse>(route(res, until), req, until);
+    });
     if (resp.responses.empty()) {
       out.push_back(OperationResult{res.name, ErrorCode::kUnknownServerError,
                                     "The broker did not answer for " + res.name});

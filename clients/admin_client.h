@@ -72,6 +72,13 @@ enum class ConfigSource : int8_t {
 };
 const char* config_source_name(ConfigSource source);  // "DYNAMIC_TOPIC_CONFIG", ...
 
+// Where else a value could come from, most specific first (DescribeConfigs v1+ synonyms).
+struct ConfigSynonym {
+  std::string name;
+  std::optional<std::string> value;
+  ConfigSource source = ConfigSource::kUnknown;
+};
+
 struct ConfigEntry {
   std::string name;
   std::optional<std::string> value;  // null for sensitive values
@@ -81,6 +88,7 @@ struct ConfigEntry {
   // Kafka's ConfigEntry.isDefault(): the value is the built-in default (DEFAULT_CONFIG). A topic
   // value inherited from a static broker setting is not a default and shows in describe output.
   bool is_default() const { return source == ConfigSource::kDefaultConfig; }
+  std::vector<ConfigSynonym> synonyms;  // only when asked for
 };
 
 struct ConfigDescription {
@@ -98,9 +106,13 @@ class AdminClient {
 
   MetadataClient& metadata() { return metadata_; }
 
+  // One result per topic, in the order given. Success means the controller accepted the
+  // change; as with Kafka, leaders may still be being elected (poll describe_topics to wait).
+  // validate_only checks everything (name, counts, assignment, configs) and changes nothing.
   std::vector<OperationResult> create_topics(const std::vector<NewTopic>& topics,
                                              bool validate_only = false);
   std::vector<OperationResult> delete_topics(const std::vector<std::string>& topics);
+  // total_count is the new partition count (it must grow: INVALID_PARTITIONS otherwise).
   std::vector<OperationResult> create_partitions(const std::vector<NewPartitions>& requests,
                                                  bool validate_only = false);
   // Topic names, sorted; internal topics only when asked.
@@ -111,7 +123,10 @@ class AdminClient {
   // The live brokers and the controller.
   ClusterMetadata describe_cluster();
 
-  std::vector<ConfigDescription> describe_configs(const std::vector<ConfigResource>& resources);
+  // One description per resource, in the order given (entries sorted by name). Synonyms come
+  // only when asked for and the broker speaks DescribeConfigs v1+.
+  std::vector<ConfigDescription> describe_configs(const std::vector<ConfigResource>& resources,
+                                                  bool include_synonyms = false);
   // Replaces the whole dynamic config of each resource (AlterConfigs semantics: keys not given
   // revert to their defaults).
   std::vector<OperationResult> alter_configs(

@@ -135,6 +135,7 @@ void Connection::negotiate(Clock::time_point deadline) {
     request.encode(w, version);
     auto body = out.flatten();
     auto reply = roundtrip(kApiVersionsKey, version, body, deadline);
+    if (reply.size() < 2) fail("malformed ApiVersions response");
     protocol::Reader peek(reply.data(), reply.size());
     auto error = static_cast<ErrorCode>(peek.read_int16());
     protocol::ApiVersionsResponse response;
@@ -142,7 +143,11 @@ void Connection::negotiate(Clock::time_point deadline) {
       // KIP-511: the broker answers a version it does not know with a v0 body listing its own
       // ApiVersions range; retry at the best version we share.
       protocol::Reader r(reply.data(), reply.size());
-      response.decode(r, 0);
+      try {
+        response.decode(r, 0);
+      } catch (const protocol::DecodeError& e) {
+        fail(std::string("malformed ApiVersions response: ") + e.what());
+      }
       std::optional<int16_t> retry;
       for (const auto& k : response.api_keys) {
         if (k.api_key == kApiVersionsKey) {

@@ -151,12 +151,13 @@ ClusterMetadata MetadataClient::fetch(const std::optional<std::vector<std::strin
   request.allow_auto_topic_creation = false;
   while (true) {
     Connection& conn = any(deadline);
+    protocol::MetadataRequest attempt = request;
     // Metadata v0 means "all topics" with an empty list instead of null.
-    if (!request.topics && conn.version_for(protocol::MetadataRequest::kApiKey) == 0) {
-      request.topics.emplace();
+    if (!attempt.topics && conn.version_for(protocol::MetadataRequest::kApiKey) == 0) {
+      attempt.topics.emplace();
     }
     try {
-      auto response = detail::call<protocol::MetadataResponse>(conn, request, deadline);
+      auto response = detail::call<protocol::MetadataResponse>(conn, attempt, deadline);
       ClusterMetadata m = convert(response);
       // Keep the broker list for routing; a topic-filtered answer still lists every broker.
       last_.cluster_id = m.cluster_id;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""kafka-topics and kafka-broker-api-versions against a real three-broker cluster.
+"""kafka-topics, kafka-configs and kafka-broker-api-versions against a real three-broker cluster.
 
 kafka-topics runs in both modes: --bootstrap-server (admin API) and --zookeeper (znodes written
 and read by the tool). Every output is parsed and compared with the cluster's state read
@@ -19,6 +19,7 @@ import harness
 
 TOPICS = os.path.join(harness.BUILD_DIR, "bin", "kafka-topics")
 API_VERSIONS = os.path.join(harness.BUILD_DIR, "bin", "kafka-broker-api-versions")
+CONFIGS = os.path.join(harness.BUILD_DIR, "bin", "kafka-configs")
 
 
 def run(binary, *args, timeout=60):
@@ -144,6 +145,15 @@ class ToolsTest(harness.ClusterTestCase):
         out = self.ok(self.bs("--alter", "--topic", topic, "--partitions", "5"))
         self.assertIn("WARNING: If partitions are increased", out)
         self.wait_full_isr(topic, 5, rf=2)
+        # An assignment for the added partitions only, then one listing every partition.
+        self.ok(self.bs("--alter", "--topic", topic, "--partitions", "6", "--replica-assignment",
+                        "3:2"))
+        self.wait_full_isr(topic, 6, rf=2)
+        self.ok(self.bs("--alter", "--topic", topic, "--partitions", "7", "--replica-assignment",
+                        "1:2,2:3,3:1,1:3,2:3,3:2,2:1"))
+        self.wait_full_isr(topic, 7, rf=2)
+        md = self.metadata_partitions(topic)
+        self.assertEqual(([3, 2], [2, 1]), (md[5][1], md[6][1]))
         self.failed(self.bs("--alter", "--topic", topic, "--partitions", "2"),
                     r"^Error while executing topic command : .*(partitions|increase)")
         self.ok(self.bs("--delete", "--topic", topic))
@@ -210,6 +220,15 @@ class ToolsTest(harness.ClusterTestCase):
         self.assertEqual(["0", "1", "2", "3"], sorted(parts))
         self.assertEqual([1, 2, 3], parts["0"])
         self.wait_full_isr(topic, 4)
+        self.ok(self.zk("--alter", "--topic", topic, "--partitions", "5", "--replica-assignment",
+                        "3:1:2"))
+        self.assertEqual([3, 1, 2],
+                         self.cluster.zk_json("/brokers/topics/" + topic)["partitions"]["4"])
+        self.failed(self.zk("--alter", "--topic", topic, "--partitions", "6",
+                            "--replica-assignment", "3:1"), r"replication factor")
+        self.failed(self.zk("--alter", "--topic", topic, "--partitions", "6",
+                            "--replica-assignment", "3:1:7"), r"Unknown broker id 7")
+        self.wait_full_isr(topic, 5)
         self.failed(self.zk("--alter", "--topic", topic, "--partitions", "3"),
                     r"can only be increased")
         out = self.ok(self.zk("--alter", "--topic", topic, "--config", "max.message.bytes=5000"))
@@ -263,17 +282,94 @@ class ToolsTest(harness.ClusterTestCase):
                     within=8)
         self.failed(run(TOPICS, "--bootstrap-server", dead, "--describe"),
                     r"Timed out waiting for a node", within=25)  # default bound: 15 s
+        # Something that accepts but does not speak Kafka (a common mistake: the ZooKeeper port).
+        self.failed(run(TOPICS, "--bootstrap-server", self.cluster.zk.connect, "--list",
+                        "--timeout-ms", "3000"),
+                    r"^Error while executing topic command : Timed out waiting for a node",
+                    within=10)
+        # A mistyped chroot is an error and is not created (a broker would create it).
+        self.failed(run(TOPICS, "--zookeeper", self.cluster.zk.connect + "/typo", "--list"),
+                    r"^Error while executing topic command : ZooKeeper chroot path /typo does "
+                    r"not exist$")
+        self.assertFalse(self.cluster.zk_client().exists("/typo"))
         self.failed(run(TOPICS, "--zookeeper", dead, "--list", "--timeout-ms", "2000"),
                     r"^Error while executing topic command : .*ZooKeeper", within=8)
         self.failed(run(API_VERSIONS, "--bootstrap-server", dead, "--timeout-ms", "2000"),
                     r"^Error: Timed out waiting for a node", within=8)
-        for binary in (TOPICS, API_VERSIONS):
+        self.failed(run(CONFIGS, "--bootstrap-server", dead, "--describe", "--entity-type",
+                        "topics", "--timeout-ms", "2000"), r"Timed out waiting for a node",
+                    within=8)
+        for binary in (TOPICS, API_VERSIONS, CONFIGS):
             rc, out, err, _ = run(binary, "--help")
             self.assertEqual((0, ""), (rc, err))
             self.assertIn("--bootstrap-server", out)
             rc, out, err, _ = run(binary, "--version")
             self.assertEqual(0, rc)
             self.assertRegex(out, r"^kafka-[a-z-]+ \d+\.\d+\.\d+")
+
+    def test_configs_tool(self):
+        topic = self.unique_topic("cfg")
+        self.ok(self.bs("--create", "--topic", topic, "--partitions", "1",
+                        "--replication-factor", "3"))
+        bs = lambda *a: run(CONFIGS, "--bootstrap-server", self.bootstrap, *a)  # noqa: E731
+        zk = lambda *a: run(CONFIGS, "--zookeeper", self.cluster.zk.connect, *a)  # noqa: E731
+        t = ("--entity-type", "topics", "--entity-name", topic)
+        out = self.ok(bs("--alter", *t, "--add-config",
+                         "retention.ms=5000,cleanup.policy=[compact,delete]"))
+        self.assertEqual("Completed updating config for topic %s.\n" % topic, out)
+        self.assertEqual({"retention.ms": "5000", "cleanup.policy": "compact,delete"},
+                         self.cluster.zk_json("/config/topics/" + topic)["config"])
+        out = self.ok(bs("--describe", *t))
+        lines = out.splitlines()
+        self.assertEqual("Dynamic configs for topic %s are:" % topic, lines[0])
+        self.assertIn("  cleanup.policy=compact,delete sensitive=false synonyms={"
+                      "DYNAMIC_TOPIC_CONFIG:cleanup.policy=compact,delete", out)
+        self.assertEqual(3, len(lines), out)
+        self.assertEqual("Configs for topic '%s' are cleanup.policy=compact,delete,"
+                         "retention.ms=5000\n" % topic, self.ok(zk("--describe", *t)))
+        out = self.ok(zk("--alter", *t, "--delete-config", "retention.ms"))
+        self.assertEqual("Completed Updating config for entity: topic '%s'.\n" % topic, out)
+        self.assertEqual({"cleanup.policy": "compact,delete"},
+                         self.cluster.zk_json("/config/topics/" + topic)["config"])
+        harness.wait_until(lambda: "retention.ms=5000" not in self.ok(bs("--describe", *t)), 30,
+                           "brokers dropped the deleted override")
+        self.failed(bs("--alter", *t, "--delete-config", "nope"),
+                    r"^Error while executing config command : Invalid config\(s\): nope$")
+        self.failed(zk("--alter", "--entity-type", "topics", "--entity-name",
+                       self.unique_topic("none"), "--add-config", "retention.ms=1"),
+                    r"does not exist")
+        self.failed(zk("--alter", *t, "--add-config", "retention.ms=soon"), r"retention\.ms")
+        js = json.loads(self.ok(bs("--describe", *t, "--output", "json")))
+        self.assertEqual([{"name": "cleanup.policy", "value": "compact,delete",
+                           "source": "DYNAMIC_TOPIC_CONFIG", "sensitive": False,
+                           "read_only": False}], js["entities"][0]["configs"])
+        out = self.ok(bs("--describe", "--entity-type", "brokers", "--entity-name", "2", "--all"))
+        self.assertTrue(out.startswith("All configs for broker 2 are:\n"), out)
+        self.assertIn("\n  broker.id=2 sensitive=false synonyms={", out)
+        out = self.ok(bs("--describe", "--entity-type", "brokers"))
+        self.assertEqual(["Dynamic configs for broker %d are:" % i for i in (1, 2, 3)],
+                         out.splitlines())
+        self.failed(bs("--alter", "--entity-type", "brokers", "--entity-name", "1",
+                       "--add-config", "log.cleaner.threads=2"),
+                    r"^Error while executing config command : ")
+
+    def test_command_config(self):
+        path = os.path.join(self.cluster.work_dir, "client.properties")
+
+        def props(text):
+            with open(path, "w") as f:
+                f.write(text)
+            return path
+        props("# tools\nclient.id=tools-test\nrequest.timeout.ms=5000\nacks=all\n"
+              "bootstrap.servers=127.0.0.1:%d\n" % harness.free_port())
+        # --bootstrap-server wins over the file's bootstrap.servers (a dead address).
+        self.ok(self.bs("--list", "--command-config", path))
+        self.ok(run(API_VERSIONS, "--bootstrap-server", self.bootstrap, "--command-config", path))
+        self.failed(self.bs("--list", "--command-config", props("security.protocol=SSL\n")),
+                    r"^kafka-topics: Invalid value SSL for configuration security\.protocol")
+        self.failed(self.bs("--list", "--command-config", props("request.timeout.ms=soon\n")),
+                    r"request\.timeout\.ms")
+        self.failed(self.bs("--list", "--command-config", path + ".missing"), r"cannot read")
 
     def test_broker_api_versions(self):
         out = self.ok(run(API_VERSIONS, "--bootstrap-server", self.bootstrap))
@@ -314,6 +410,21 @@ class ToolsTest(harness.ClusterTestCase):
         self.wait_full_isr(topic, 3)
         self.assertEqual("", self.ok(self.bs("--describe", "--topic", topic,
                                              "--under-replicated-partitions")))
+        # min.insync.replicas 3 (under once a replica is gone) and 2 (at the minimum then); a
+        # single replica on broker 3 (unavailable then).
+        strict, edge, lone = (self.unique_topic(n) for n in ("strict", "edge", "lone"))
+        self.ok(self.bs("--create", "--topic", strict, "--replica-assignment", "1:2:3",
+                        "--config", "min.insync.replicas=3"))
+        self.ok(self.bs("--create", "--topic", edge, "--replica-assignment", "1:2:3",
+                        "--config", "min.insync.replicas=2"))
+        self.ok(self.zk("--create", "--topic", lone, "--replica-assignment", "3"))
+        for t in (strict, edge):
+            self.wait_full_isr(t, 1)
+        self.wait_for_topic(lone, 1)
+        self.assertEqual("", self.ok(self.bs("--describe", "--topic", strict,
+                                             "--under-min-isr-partitions")))
+        self.assertEqual(1, len(self.ok(self.bs("--describe", "--topic", strict,
+                                                "--at-min-isr-partitions")).splitlines()))
         broker3 = self.cluster.broker(3)
         broker3.kill()
         try:
@@ -335,6 +446,27 @@ class ToolsTest(harness.ClusterTestCase):
                 # Every partition still has a live leader.
                 self.assertEqual("", self.ok(mode("--describe", "--topic", topic,
                                                   "--unavailable-partitions")))
+                # The lone replica's partition has none.
+                # (Kafka keeps the last ISR in the state when the last replica dies.)
+                last = []
+
+                def lone_unavailable():
+                    isr = ",".join(str(b) for b in self.cluster.partition_state(lone, 0)["isr"])
+                    last[:] = [self.ok(mode("--describe", "--topic", lone,
+                                            "--unavailable-partitions"))]
+                    return last[0] == ("\tTopic: %s\tPartition: 0\tLeader: none\tReplicas: 3"
+                                       "\tIsr: %s\n" % (lone, isr))
+                harness.wait_until(lone_unavailable, 30, "%s listed as unavailable (%s)" % (
+                    lone, mode.__name__))
+            # min.insync.replicas comes from DescribeConfigs, so only --bootstrap-server sees it.
+            under = parse_describe(self.ok(self.bs("--describe", "--topic", strict,
+                                                   "--under-min-isr-partitions")))
+            self.assertEqual([0], list(under[strict]["partitions"]))
+            self.assertEqual("", self.ok(self.bs("--describe", "--topic", edge,
+                                                 "--under-min-isr-partitions")))
+            at = parse_describe(self.ok(self.bs("--describe", "--topic", edge,
+                                                "--at-min-isr-partitions")))
+            self.assertEqual([0], list(at[edge]["partitions"]))
         finally:
             broker3.start()
             self.cluster.wait_ready([broker3])

@@ -140,6 +140,21 @@ TEST(SelectTopics, RegexWhitelistAndInternal) {
   EXPECT_THROW(select_topics(all, std::string("(("), false, {}), UsageError);
 }
 
+TEST(EnsureTopicExists, OnlyAnEmptySelectionForAGivenTopicWithoutIfExists) {
+  TopicCommand cmd;
+  EXPECT_NO_THROW(ensure_topic_exists({}, cmd));  // no --topic: nothing was asked for
+  cmd.topic = "t.*";
+  EXPECT_NO_THROW(ensure_topic_exists({"t1"}, cmd));
+  try {
+    ensure_topic_exists({}, cmd);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ("Topic 't.*' does not exist as expected", std::string(e.what()));
+  }
+  cmd.if_exists = true;
+  EXPECT_NO_THROW(ensure_topic_exists({}, cmd));
+}
+
 TopicView sample() {
   TopicView t;
   t.name = "t";

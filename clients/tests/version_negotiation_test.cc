@@ -10,12 +10,15 @@
 
 #include "clients/connection.h"
 #include "clients/errors.h"
+#include "clients/tests/scripted_broker.h"
 #include "protocol/header.h"
 #include "protocol/messages/api_versions.h"
 #include "protocol/wire.h"
 
 namespace kb::clients {
 namespace {
+
+using testing::ScriptedBroker;
 
 TEST(ChooseVersion, HighestCommonVersion) {
   EXPECT_EQ(5, choose_version({0, 8}, {0, 5}));
@@ -38,73 +41,6 @@ TEST(ClientVersions, FollowTheCodec) {
   EXPECT_EQ(std::nullopt, client_versions(17));  // SaslHandshake: not in our codec
 }
 
-// A one-connection broker: for each request, `answer(header, body)` returns the response body.
-class ScriptedBroker {
- public:
-  using Answer = std::function<std::vector<uint8_t>(const protocol::RequestHeader&)>;
-  explicit ScriptedBroker(Answer answer) : answer_(std::move(answer)) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    ::listen(listen_fd_, 4);
-    socklen_t len = sizeof(addr);
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~ScriptedBroker() {
-    ::shutdown(listen_fd_, SHUT_RDWR);
-    ::close(listen_fd_);
-    if (conn_fd_ >= 0) ::shutdown(conn_fd_, SHUT_RDWR);
-    thread_.join();
-    if (conn_fd_ >= 0) ::close(conn_fd_);
-  }
-  int port() const { return port_; }
-  std::vector<int16_t> versions_seen;
-
- private:
-  bool read_n(uint8_t* p, size_t n) {
-    while (n > 0) {
-      ssize_t r = ::recv(conn_fd_, p, n, 0);
-      if (r <= 0) return false;
-      p += r;
-      n -= static_cast<size_t>(r);
-    }
-    return true;
-  }
-  void serve() {
-    conn_fd_ = ::accept(listen_fd_, nullptr, nullptr);
-    if (conn_fd_ < 0) return;
-    while (true) {
-      uint8_t sz[4];
-      if (!read_n(sz, 4)) return;
-      size_t size = (size_t(sz[0]) << 24) | (size_t(sz[1]) << 16) | (size_t(sz[2]) << 8) | sz[3];
-      std::vector<uint8_t> frame(size);
-      if (!read_n(frame.data(), size)) return;
-      protocol::Reader r(frame.data(), frame.size());
-      auto header = protocol::decode_request_header(r);
-      versions_seen.push_back(header.api_version);
-      auto body = answer_(header);
-      if (body.empty()) continue;  // silence: let the client time out
-      protocol::OutBuffer out;
-      protocol::Writer w(out);
-      size_t at = w.reserve_int32();
-      w.write_int32(header.correlation_id);
-      w.write_raw(body.data(), body.size());
-      w.patch_int32(at, static_cast<int32_t>(out.size() - 4));
-      auto bytes = out.flatten();
-      ::send(conn_fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    }
-  }
-  Answer answer_;
-  int listen_fd_ = -1;
-  int conn_fd_ = -1;
-  int port_ = 0;
-  std::thread thread_;
-};
-
 std::vector<uint8_t> api_versions_body(
     int16_t error, int16_t version, std::vector<protocol::ApiVersionsResponse::ApiVersion> keys) {
   protocol::ApiVersionsResponse resp;
@@ -124,7 +60,7 @@ ClientConfig fast_config() {
 }
 
 TEST(Negotiation, RetriesApiVersionsAtTheBrokersVersionAndPicksTheHighestShared) {
-  ScriptedBroker broker([](const protocol::RequestHeader& h) {
+  ScriptedBroker broker([](const protocol::RequestHeader& h, protocol::Reader&) {
     std::vector<protocol::ApiVersionsResponse::ApiVersion> keys = {
         {18, 0, 2}, {3, 0, 5}, {19, 0, 3}, {32, 4, 9}};
     if (h.api_version > 2) return api_versions_body(35, 0, keys);  // KIP-511 fallback body
@@ -132,7 +68,7 @@ TEST(Negotiation, RetriesApiVersionsAtTheBrokersVersionAndPicksTheHighestShared)
   });
   auto conn = Connection::open({"127.0.0.1", broker.port()}, fast_config(),
                                Clock::now() + std::chrono::seconds(5));
-  EXPECT_EQ((std::vector<int16_t>{client_versions(18)->max_version, 2}), broker.versions_seen);
+  EXPECT_EQ((std::vector<int16_t>{client_versions(18)->max_version, 2}), broker.versions_of(18));
   EXPECT_EQ(5, conn->version_for(3));   // Metadata: ours 0-8, theirs 0-5
   EXPECT_EQ(3, conn->version_for(19));  // CreateTopics: ours 0-4, theirs 0-3
   EXPECT_EQ((VersionRange{0, 5}), conn->broker_versions().at(3));
@@ -152,22 +88,38 @@ TEST(Negotiation, RetriesApiVersionsAtTheBrokersVersionAndPicksTheHighestShared)
 }
 
 TEST(Negotiation, UsesTheLatestApiVersionsWhenTheBrokerKnowsIt) {
-  ScriptedBroker broker([](const protocol::RequestHeader& h) {
+  ScriptedBroker broker([](const protocol::RequestHeader& h, protocol::Reader&) {
     return api_versions_body(0, h.api_version, {{18, 0, 3}, {3, 0, 12}});
   });
   auto conn = Connection::open({"127.0.0.1", broker.port()}, fast_config(),
                                Clock::now() + std::chrono::seconds(5));
-  EXPECT_EQ(1u, broker.versions_seen.size());
+  EXPECT_EQ(1u, broker.versions_of(18).size());
   EXPECT_EQ(client_versions(3)->max_version, conn->version_for(3));
 }
 
 TEST(Connection, SilentBrokerTimesOutWithinTheRequestTimeout) {
-  ScriptedBroker broker([](const protocol::RequestHeader&) { return std::vector<uint8_t>{}; });
+  ScriptedBroker broker(
+      [](const protocol::RequestHeader&, protocol::Reader&) { return std::vector<uint8_t>{}; });
   auto start = Clock::now();
   EXPECT_THROW(Connection::open({"127.0.0.1", broker.port()}, fast_config(),
                                 Clock::now() + std::chrono::seconds(5)),
                NetworkError);
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(3));
+}
+
+TEST(Connection, MalformedApiVersionsAnswerIsANetworkError) {
+  ScriptedBroker broker([](const protocol::RequestHeader& h, protocol::Reader&) {
+    // Error 0 and an array count that promises more bytes than follow.
+    return std::vector<uint8_t>{0, 0, 0, 0, 0, 9};
+  });
+  EXPECT_THROW(Connection::open({"127.0.0.1", broker.port()}, fast_config(),
+                                Clock::now() + std::chrono::seconds(5)),
+               NetworkError);
+  ScriptedBroker tiny(
+      [](const protocol::RequestHeader&, protocol::Reader&) { return std::vector<uint8_t>{7}; });
+  EXPECT_THROW(Connection::open({"127.0.0.1", tiny.port()}, fast_config(),
+                                Clock::now() + std::chrono::seconds(5)),
+               NetworkError);
 }
 
 TEST(Connection, RefusedConnectionIsANetworkError) {

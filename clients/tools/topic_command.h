@@ -5,8 +5,10 @@
 //
 // The back ends: topics_admin.cc (--bootstrap-server, through the admin API) and topics_zk.cc
 // (--zookeeper, reading and writing znodes as Kafka 2.4's ZookeeperTopicService does).
+#include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -14,6 +16,10 @@
 
 #include "clients/tools/options.h"
 #include "clients/tools/tool.h"
+
+namespace kb::coordinator {
+class ZkClient;
+}
 
 namespace kb::tools {
 
@@ -78,6 +84,9 @@ std::vector<std::string> select_topics(const std::vector<std::string>& all,
                                        bool exclude_internal,
                                        const std::set<std::string>& internal_topics);
 bool is_internal_topic(const std::string& name);  // __consumer_offsets, __transaction_state
+// Kafka's ensureTopicExists: an empty selection for a given --topic is an error ("Topic 't' does
+// not exist as expected", std::invalid_argument) unless --if-exists was given.
+void ensure_topic_exists(const std::vector<std::string>& selected, const TopicCommand& cmd);
 
 // ---- describe ----
 struct PartitionView {
@@ -118,6 +127,24 @@ std::string format_partition_line(const TopicView& topic, const PartitionView& p
 std::string render_describe(const std::vector<DescribedTopic>& topics, OutputFormat format);
 std::string render_list(const std::vector<std::string>& topics,
                         const std::set<std::string>& marked_for_deletion, OutputFormat format);
+
+// A ZooKeeper session for a --zookeeper tool, connected within `timeout`. Unlike a broker it
+// never creates a missing chroot: that is an error. Throws coordinator::ZkError /
+// std::runtime_error with one-line messages.
+std::unique_ptr<coordinator::ZkClient> connect_zookeeper(const std::string& connect_string,
+                                                         std::chrono::milliseconds timeout);
+
+// The data of every path (nullopt for a missing node), read with pipelined asynchronous calls:
+// one round trip's latency for thousands of partition states instead of one per node. Throws
+// std::runtime_error on another ZooKeeper error or when `timeout` passes.
+std::vector<std::optional<std::string>> read_znodes(coordinator::ZkClient& zk,
+                                                    const std::vector<std::string>& paths,
+                                                    std::chrono::milliseconds timeout);
+
+// Checks topic config overrides against the built-in broker defaults before a --zookeeper tool
+// writes them (no broker sees them first). Throws config::ConfigError (one-line what()).
+void validate_topic_configs_locally(const std::map<std::string, std::string>& configs,
+                                    const std::string& zk_connect);
 
 // Runs the validated command against the cluster; returns the exit code.
 int run_topics_admin(const TopicCommand& cmd, ToolContext& ctx);

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <regex>
 #include <set>
+#include <stdexcept>
 
 #include "clients/tools/topic_command.h"
 
@@ -267,6 +268,12 @@ bool has_collision_chars(const std::string& name) {
 
 bool is_internal_topic(const std::string& name) {
   return name == "__consumer_offsets" || name == "__transaction_state";
+}
+
+void ensure_topic_exists(const std::vector<std::string>& selected, const TopicCommand& cmd) {
+  if (selected.empty() && cmd.topic && !cmd.if_exists) {
+    throw std::invalid_argument("Topic '" + *cmd.topic + "' does not exist as expected");
+  }
 }
 
 std::vector<std::string> select_topics(const std::vector<std::string>& all,

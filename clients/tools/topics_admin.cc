@@ -20,13 +20,6 @@ void throw_if_failed(const std::vector<clients::OperationResult>& results) {
   }
 }
 
-// Kafka's ensureTopicExists: an empty selection is an error unless --if-exists was given.
-void ensure_topic_exists(const std::vector<std::string>& selected, const TopicCommand& cmd) {
-  if (selected.empty() && cmd.topic && !cmd.if_exists) {
-    throw std::invalid_argument("Topic '" + *cmd.topic + "' does not exist as expected");
-  }
-}
-
 std::vector<std::string> all_topics(AdminClient& admin, std::set<std::string>* internal) {
   auto metadata = admin.metadata().fetch(std::nullopt, admin.metadata().default_deadline());
   std::vector<std::string> names;
@@ -95,7 +88,8 @@ int describe(AdminClient& admin, const TopicCommand& cmd, ToolContext& ctx) {
     auto configs = admin.describe_configs(resources);
     for (size_t i = 0; i < selected.size(); ++i) {
       auto it = metadata.topics.find(selected[i]);
-      if (it == metadata.topics.end()) continue;  // deleted meanwhile
+      if (it == metadata.topics.end()) continue;                              // deleted meanwhile
+      if (configs[i].error == ErrorCode::kUnknownTopicOrPartition) continue;  // deleted meanwhile
       if (!configs[i].ok()) throw clients::ClientError(configs[i].error, configs[i].message);
       TopicView v;
       v.name = selected[i];

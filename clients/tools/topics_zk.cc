@@ -7,9 +7,6 @@
 #include <stdexcept>
 
 #include "clients/tools/topic_command.h"
-#include "common/config/broker_config.h"
-#include "common/config/config.h"
-#include "common/config/topic_config.h"
 #include "coordinator/kafka_zk.h"
 #include "coordinator/replica_assignment.h"
 #include "coordinator/zk_client.h"
@@ -21,9 +18,6 @@ namespace {
 using coordinator::KafkaZk;
 using coordinator::ReplicaAssignment;
 
-// Kafka's tool uses a 30 s session; the connection wait is bounded by --timeout-ms.
-constexpr int kSessionTimeoutMs = 30000;
-
 struct Session {
   std::unique_ptr<coordinator::ZkClient> client;
   std::unique_ptr<KafkaZk> zk;
@@ -31,16 +25,9 @@ struct Session {
 
 Session connect(const std::string& connect_string, std::chrono::milliseconds timeout) {
   Session s;
-  s.client = coordinator::ZkClient::connect(connect_string, kSessionTimeoutMs,
-                                            static_cast<int>(timeout.count()));
+  s.client = connect_zookeeper(connect_string, timeout);
   s.zk = std::make_unique<KafkaZk>(*s.client);
   return s;
-}
-
-void ensure_topic_exists(const std::vector<std::string>& selected, const TopicCommand& cmd) {
-  if (selected.empty() && cmd.topic && !cmd.if_exists) {
-    throw std::invalid_argument("Topic '" + *cmd.topic + "' does not exist as expected");
-  }
 }
 
 std::vector<coordinator::BrokerInfoLite> brokers(KafkaZk& zk) {
@@ -49,20 +36,6 @@ std::vector<coordinator::BrokerInfoLite> brokers(KafkaZk& zk) {
     out.push_back({id.value(), info.first.rack});
   }
   return out;
-}
-
-// The broker checks topic configs only when it applies them; Kafka's tool validates before
-// writing, against the built-in defaults (the brokers' own files are not visible from here).
-void validate_configs(const std::map<std::string, std::string>& configs,
-                      const std::string& zk_connect) {
-  if (configs.empty()) return;
-  config::ConfigValues broker;
-  try {
-    broker = config::parse_broker_config({{"zookeeper.connect", zk_connect}}, nullptr);
-  } catch (const std::exception&) {
-    return;  // no defaults to check against; the brokers will reject bad values
-  }
-  config::parse_topic_config(configs, broker);  // throws ConfigError with a one-line what()
 }
 
 std::string topic_collision(const std::string& topic, const std::vector<std::string>& existing) {
@@ -88,7 +61,7 @@ int create(KafkaZk& zk, const TopicCommand& cmd, ToolContext& ctx) {
   if (auto c = topic_collision(topic, existing); !c.empty()) {
     throw std::runtime_error("Topic '" + topic + "' collides with existing topics: " + c);
   }
-  validate_configs(cmd.configs, *cmd.zookeeper);
+  validate_topic_configs_locally(cmd.configs, *cmd.zookeeper);
   ReplicaAssignment assignment;
   if (!cmd.replica_assignment.empty()) {
     for (size_t p = 0; p < cmd.replica_assignment.size(); ++p) {
@@ -128,29 +101,50 @@ int describe(KafkaZk& zk, const TopicCommand& cmd, ToolContext& ctx) {
   std::set<int32_t> live;
   for (BrokerId id : zk.get_sorted_broker_ids()) live.insert(id.value());
   auto marked = marked_for_deletion(zk);
-  std::vector<TopicView> views;
+  // Two pipelined waves (assignments and configs, then every partition state) rather than one
+  // round trip per znode: a describe of thousands of partitions stays fast over a WAN link.
+  std::vector<std::string> paths;
   for (const auto& topic : selected) {
-    auto assignment = zk.get_topic_assignment(topic);
-    if (!assignment) continue;  // deleted meanwhile
+    paths.push_back(coordinator::TopicZNode::path(topic));
+    paths.push_back(coordinator::TopicConfigZNode::path(topic));
+  }
+  auto topic_data = read_znodes(zk.client(), paths, ctx.timeout);
+  std::vector<TopicView> views;
+  std::vector<std::string> state_paths;
+  for (size_t i = 0; i < selected.size(); ++i) {
+    const auto& assignment_json = topic_data[2 * i];
+    if (!assignment_json) continue;  // deleted meanwhile
     TopicView v;
-    v.name = topic;
-    v.marked_for_deletion = marked.count(topic) != 0;
+    v.name = selected[i];
+    v.marked_for_deletion = marked.count(v.name) != 0;
     // Everything under /config/topics/T is an override.
-    for (const auto& [k, val] : zk.get_topic_config(topic)) v.configs.emplace_back(k, val);
-    for (const auto& [p, replicas] : assignment->assignment.partitions) {
+    if (const auto& config_json = topic_data[2 * i + 1]; config_json && !config_json->empty()) {
+      for (const auto& [k, val] : coordinator::ConfigEntityZNode::decode(*config_json)) {
+        v.configs.emplace_back(k, val);
+      }
+    }
+    for (const auto& [p, replicas] : coordinator::TopicZNode::decode(*assignment_json).partitions) {
       PartitionView pv;
       pv.partition = p;
       pv.replicas = replicas;
-      if (auto state = zk.get_partition_state(topic, p)) {
-        if (state->state.leader.value() >= 0) pv.leader = state->state.leader.value();
-        for (BrokerId b : state->state.isr) pv.isr.push_back(b.value());
-      }
       for (int32_t r : replicas) {
         if (!live.count(r)) pv.offline_replicas.push_back(r);
       }
       v.partitions.push_back(std::move(pv));
+      state_paths.push_back(coordinator::TopicPartitionStateZNode::path(v.name, p));
     }
     views.push_back(std::move(v));
+  }
+  auto states = read_znodes(zk.client(), state_paths, ctx.timeout);
+  size_t next = 0;
+  for (auto& v : views) {
+    for (auto& pv : v.partitions) {
+      const auto& json = states[next++];
+      if (!json) continue;  // the controller has not created it yet: no leader, empty ISR
+      auto state = coordinator::TopicPartitionStateZNode::decode(*json);
+      if (state.leader.value() >= 0) pv.leader = state.leader.value();
+      for (BrokerId b : state.isr) pv.isr.push_back(b.value());
+    }
   }
   std::vector<DescribedTopic> described;
   for (const auto& v : views) described.push_back(select_for_describe(v, cmd.filter, live));
@@ -166,7 +160,7 @@ void alter_configs(KafkaZk& zk, const std::string& topic, const TopicCommand& cm
   auto configs = zk.get_topic_config(topic);
   for (const auto& [k, v] : cmd.configs) configs[k] = v;
   for (const auto& k : cmd.delete_configs) configs.erase(k);
-  validate_configs(configs, *cmd.zookeeper);
+  validate_topic_configs_locally(configs, *cmd.zookeeper);
   zk.set_topic_config(topic, configs);
   ctx.out << "Updated config for topic " << topic << ".\n";
 }

@@ -1,0 +1,132 @@
+#pragma once
+// A scripted in-process "broker" for client unit tests: listens on a loopback port, accepts any
+// number of connections (one thread each) and answers every request with the body that
+// `answer(header, request body)` returns; an empty body means "stay silent" (the client times
+// out). Requests are recorded (api key, version) for the test to inspect.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "protocol/header.h"
+#include "protocol/wire.h"
+
+namespace kb::clients::testing {
+
+class ScriptedBroker {
+ public:
+  using Answer =
+      std::function<std::vector<uint8_t>(const protocol::RequestHeader&, protocol::Reader& body)>;
+  explicit ScriptedBroker(Answer answer) : answer_(std::move(answer)) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    ::listen(listen_fd_, 16);
+    socklen_t len = sizeof(addr);
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    acceptor_ = std::thread([this] { accept_loop(); });
+  }
+  ~ScriptedBroker() {
+    ::shutdown(listen_fd_, SHUT_RDWR);
+    ::close(listen_fd_);
+    acceptor_.join();
+    std::vector<std::thread> workers;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (int fd : conn_fds_) ::shutdown(fd, SHUT_RDWR);
+      workers.swap(workers_);
+    }
+    for (auto& t : workers) t.join();
+    for (int fd : conn_fds_) ::close(fd);
+  }
+  int port() const { return port_; }
+
+  struct Seen {
+    int16_t api_key;
+    int16_t api_version;
+  };
+  std::vector<Seen> requests() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seen_;
+  }
+  std::vector<int16_t> versions_of(int16_t api_key) {
+    std::vector<int16_t> out;
+    for (const auto& s : requests()) {
+      if (s.api_key == api_key) out.push_back(s.api_version);
+    }
+    return out;
+  }
+
+ private:
+  static bool read_n(int fd, uint8_t* p, size_t n) {
+    while (n > 0) {
+      ssize_t r = ::recv(fd, p, n, 0);
+      if (r <= 0) return false;
+      p += r;
+      n -= static_cast<size_t>(r);
+    }
+    return true;
+  }
+  void accept_loop() {
+    while (true) {
+      int fd = ::accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) return;
+      std::lock_guard<std::mutex> lock(mu_);
+      conn_fds_.push_back(fd);
+      workers_.emplace_back([this, fd] { serve(fd); });
+    }
+  }
+  void serve(int fd) {
+    while (true) {
+      uint8_t sz[4];
+      if (!read_n(fd, sz, 4)) return;
+      size_t size = (size_t(sz[0]) << 24) | (size_t(sz[1]) << 16) | (size_t(sz[2]) << 8) | sz[3];
+      std::vector<uint8_t> frame(size);
+      if (!read_n(fd, frame.data(), size)) return;
+      protocol::Reader r(frame.data(), frame.size());
+      auto header = protocol::decode_request_header(r);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        seen_.push_back({header.api_key, header.api_version});
+      }
+      auto body = answer_(header, r);
+      if (body.empty()) continue;
+      protocol::OutBuffer out;
+      protocol::Writer w(out);
+      size_t at = w.reserve_int32();
+      w.write_int32(header.correlation_id);
+      w.write_raw(body.data(), body.size());
+      w.patch_int32(at, static_cast<int32_t>(out.size() - 4));
+      auto bytes = out.flatten();
+      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    }
+  }
+
+  Answer answer_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::thread acceptor_;
+  std::mutex mu_;
+  std::vector<int> conn_fds_;
+  std::vector<std::thread> workers_;
+  std::vector<Seen> seen_;
+};
+
+// Encodes a generated message at `version` into a response body.
+template <typename Message>
+std::vector<uint8_t> encode_body(const Message& m, int16_t version) {
+  protocol::OutBuffer out;
+  protocol::Writer w(out);
+  m.encode(w, version);
+  return out.flatten();
+}
+
+}  // namespace kb::clients::testing
