@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/error_code.h"
+#include "common/topic_name.h"
 
 namespace kb::coordinator {
 class KafkaZk;
@@ -33,8 +34,7 @@ struct NewTopic {
   std::map<std::string, std::string> configs;
 };
 
-// Kafka's legal topic names: [a-zA-Z0-9._-]{1,249}, not "." or "..".
-std::optional<std::string> invalid_topic_name_reason(const std::string& name);
+using kb::invalid_topic_name_reason;  // common/topic_name.h
 
 class TopicAdmin {
  public:

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "clients/tools/topic_command.h"
+#include "common/topic_name.h"
 
 namespace kb::tools {
 
@@ -245,21 +246,7 @@ std::map<std::string, std::string> parse_topic_configs(const std::vector<std::st
 }
 
 std::string validate_topic_name(const std::string& name) {
-  if (name.empty()) return "Topic name is illegal, it can't be empty";
-  if (name == "." || name == "..") return "Topic name cannot be \".\" or \"..\"";
-  if (name.size() > 249) {
-    return "Topic name is illegal, it can't be longer than 249 characters, topic name: " + name;
-  }
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-';
-    if (!ok) {
-      return "Topic name \"" + name +
-             "\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' "
-             "and '-'";
-    }
-  }
-  return "";
+  return invalid_topic_name_reason(name).value_or("");
 }
 
 bool has_collision_chars(const std::string& name) {
