@@ -27,6 +27,7 @@
 #include "broker/storage/dir_lock.h"
 #include "broker/storage/file_deleter.h"
 #include "broker/storage/log.h"
+#include "broker/storage/log_cleaner.h"
 #include "broker/storage/log_config.h"
 #include "broker/storage/meta_properties.h"
 #include "common/types.h"
@@ -49,6 +50,10 @@ struct LogManagerOptions {
   int64_t producer_expiration_check_interval_ms = 600000;
   int num_recovery_threads_per_data_dir = 1;
   std::function<int64_t()> clock;  // null: the wall clock (ms); tests inject their own
+  // The log cleaner (log.cleaner.*): its threads run from start() when enabled; its log_dirs and
+  // clock are taken from the fields above.
+  bool cleaner_enable = true;
+  LogCleanerOptions cleaner;
 };
 
 class LogManager {
@@ -93,6 +98,8 @@ class LogManager {
   void checkpoint_high_watermarks();
   size_t run_pending_deletions(int64_t now_ms);
   const std::shared_ptr<FileDeleter>& deleter() const { return deleter_; }
+  // Created by load() (whether or not its threads run); null before.
+  LogCleaner* cleaner() const { return cleaner_.get(); }
 
  private:
   struct Entry {
@@ -125,6 +132,7 @@ class LogManager {
   bool shut_down_ = false;
 
   std::mutex checkpoint_mu_;
+  std::unique_ptr<LogCleaner> cleaner_;  // set by load(), stopped before the logs close
 
   std::mutex thread_mu_;
   std::condition_variable thread_cv_;

@@ -175,7 +175,7 @@ std::vector<uint8_t> RecordBatchBuilder::build() const {
   w.i8(2);
   w.u32(0);  // CRC, filled in below once the covered bytes exist
   w.i16(attributes);
-  w.i32(last_delta_);
+  w.i32(last_delta_override_ ? std::max(*last_delta_override_, last_delta_) : last_delta_);
   w.i64(base_timestamp_);
   w.i64(log_append_time_ ? *log_append_time_ : max_timestamp_);
   w.i64(producer_id_);
