@@ -50,6 +50,7 @@ TopicConfigEntry entry_from(const config::ConfigValues& effective,
   c.min_cleanable_dirty_ratio = effective.get_double("min.cleanable.dirty.ratio");
   c.min_compaction_lag_ms = effective.get_long("min.compaction.lag.ms");
   c.max_compaction_lag_ms = effective.get_long("max.compaction.lag.ms");
+  out.values.compacted = c.compacts();
   c.log_append_time = effective.get_string("message.timestamp.type") == "LogAppendTime";
   c.preallocate = effective.get_bool("preallocate");
   return out;

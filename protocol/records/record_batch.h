@@ -146,7 +146,9 @@ struct ValidationResult {
 // reports these record-level problems as CORRUPT_MESSAGE (INVALID_RECORD only exists from 2.5), so
 // we do too. With deep = true the records are also decoded (decompressing) and their count checked,
 // which costs a decompression per batch; the default only checks headers and CRC.
+// `require_keys` (a compacted topic) decodes too and refuses records without a key, as Kafka 2.4's
+// LogValidator does (InvalidRecordException, a CORRUPT_MESSAGE on the wire before 2.5).
 ValidationResult validate_batches(std::span<const uint8_t> data, int32_t max_message_bytes,
-                                  bool deep = false);
+                                  bool deep = false, bool require_keys = false);
 
 }  // namespace kb::records
