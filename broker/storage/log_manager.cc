@@ -195,9 +195,17 @@ std::shared_ptr<Log> LogManager::get_log(const TopicPartition& tp) const {
 }
 
 std::shared_ptr<Log> LogManager::get_or_create_log(const TopicPartition& tp, const LogConfig& config) {
+  std::shared_ptr<Log> existing;
   {
     std::lock_guard lock(mu_);
-    if (auto it = logs_.find(tp); it != logs_.end()) return it->second.log;
+    if (auto it = logs_.find(tp); it != logs_.end()) existing = it->second.log;
+  }
+  if (existing) {
+    // Logs loaded at startup run on the broker defaults until their topic's config is known,
+    // which is now (a compacted topic must not be cleaned by retention, nor skipped by the
+    // cleaner, after a restart).
+    existing->update_config(config);
+    return existing;
   }
   // Creation is serialised by checkpoint_mu_ so two creators cannot race for the same dir.
   std::lock_guard create_lock(checkpoint_mu_);

@@ -74,7 +74,8 @@ class LogManager {
   void shutdown();
 
   std::shared_ptr<Log> get_log(const TopicPartition& tp) const;
-  // Creates the log in the dir holding the fewest partitions when absent. Throws on I/O errors.
+  // Creates the log in the dir holding the fewest partitions when absent; an existing log (e.g.
+  // loaded at startup with the defaults) takes `config`. Throws on I/O errors.
   std::shared_ptr<Log> get_or_create_log(const TopicPartition& tp, const LogConfig& config);
   // Closes the log, renames its dir to `<tp>.<32 hex>-delete` and removes it after
   // file.delete.delay.ms. False when there is no such log.

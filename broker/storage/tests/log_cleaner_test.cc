@@ -401,7 +401,10 @@ TEST_F(LogCleanerTest, LogManagerRunsTheCleanerAndKeepsTheCheckpointAcrossRestar
   LogManager manager(o);
   manager.load();
   EXPECT_EQ(manager.cleaner()->checkpoint({"t", 0}), 3);
-  EXPECT_EQ(contents(*manager.get_log({"t", 0})), (std::vector<std::string>{"2:k=v02", "3:k=v03"}));
+  EXPECT_FALSE(manager.get_log({"t", 0})->config().compacts());  // loaded with the defaults
+  auto log = manager.get_or_create_log({"t", 0}, compact_config());  // hosting it applies the topic's
+  EXPECT_TRUE(log->config().compacts());
+  EXPECT_EQ(contents(*log), (std::vector<std::string>{"2:k=v02", "3:k=v03"}));
 }
 
 // ---- Crash recovery ----
