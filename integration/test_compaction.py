@@ -179,10 +179,22 @@ class CompactionTest(harness.ClusterTestCase):
         broker.start()
         self.cluster.wait_ready([broker], timeout=60)
         self.wait_for_topic(topic, 1)
-        for name in os.listdir(self.partition_dir(topic)):
-            self.assertFalse(name.endswith(".cleaned") or name.endswith(".swap"), name)
+        with open(broker.log_file, "rb") as f:
+            f.seek(log_pos)
+            restart_log = f.read().decode(errors="replace").split("harness: start #2", 1)[1]
+        # Loading dealt with whatever the kill left: .cleaned deleted, a .log.swap completed.
+        for name in leftovers:
+            if name.endswith(".log.swap"):
+                self.assertIn("Completed the interrupted cleaner swap of segment %d"
+                              % int(name[:20]), restart_log)
+            else:
+                self.assertIn("Removing leftover file %s"
+                              % os.path.join(self.partition_dir(topic), name), restart_log)
         # After the restart the cleaner finishes the job; nothing it may not remove is gone.
         self.wait_cleaned_to_active_segment(topic)
+        # The pass is over (the checkpoint is written after its swaps): no temporaries remain.
+        for name in os.listdir(self.partition_dir(topic)):
+            self.assertFalse(name.endswith(".cleaned") or name.endswith(".swap"), name)
         got = self.read_back(topic)
         self.assert_compacted(acked, got, self.active_base(topic))
         # Appends go on from the old end offset.

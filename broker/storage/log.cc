@@ -372,6 +372,7 @@ void Log::truncate_to(Offset offset) {
   }
   KB_LOG_INFO("storage") << "[Log partition=" << tp_.to_string() << "] Truncating to offset " << offset;
   ++shape_version_;
+  truncated_since_view_ = std::min(truncated_since_view_.value_or(offset), offset);
   std::vector<std::shared_ptr<Segment>> dropped;
   {
     std::unique_lock lock(state_mu_);

@@ -143,6 +143,9 @@ class Log {
     // empty batches if need be), or the producer's next append would look out of sequence.
     std::unordered_map<int64_t, int32_t> producer_last_sequences;
     bool closed = false;
+    // The lowest offset the log was truncated to since the previous view (taking the view
+    // consumes it): a cleaner checkpoint above it must come down, the data there is new.
+    std::optional<Offset> truncated_to;
   };
   CleanerView cleaner_view();
   // Swaps `old` (consecutive segments) for `cleaned`, whose files carry the ".swap" suffix and
@@ -213,6 +216,7 @@ class Log {
   Offset recovery_point_{0};
   bool closed_ = false;
   uint64_t shape_version_ = 0;  // bumped whenever segments are removed or replaced (append_mu_)
+  std::optional<Offset> truncated_since_view_;  // see CleanerView::truncated_to (append_mu_)
 
   std::unique_ptr<LeaderEpochCache> epochs_;
   ProducerStateManager producers_;  // guarded by append_mu_

@@ -84,12 +84,17 @@ std::optional<LogCleaner::Pick> LogCleaner::grab_filthiest(int64_t now_ms) {
     const TopicPartition& tp = entry.log->topic_partition();
     if (in_progress_.count(tp) || entry.dir_index >= checkpoints_.size()) continue;
     auto view = entry.log->cleaner_view();
-    if (view.closed || !view.config->compacts()) continue;
     std::optional<Offset> checkpoint;
     if (auto it = checkpoints_[entry.dir_index].find(tp);
         it != checkpoints_[entry.dir_index].end()) {
+      // Data appended after a truncation below the checkpoint is dirty (Kafka's
+      // maybeTruncateCheckpoint).
+      if (view.truncated_to && it->second > view.truncated_to->value()) {
+        it->second = view.truncated_to->value();
+      }
       checkpoint = Offset(it->second);
     }
+    if (view.closed || !view.config->compacts()) continue;
     CleanableRange range = plan_cleaning(view, checkpoint, now_ms);
     if (!worth_cleaning(range, *view.config)) continue;
     if (!best || range.dirty_ratio() > best->range.dirty_ratio()) {

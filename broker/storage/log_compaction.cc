@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <utility>
 
 #include "broker/storage/batch_scanner.h"
 #include "broker/storage/file_util.h"
@@ -52,6 +53,7 @@ void remove_segment_files(const std::string& dir, int64_t base) {
 Log::CleanerView Log::cleaner_view() {
   std::lock_guard append_lock(append_mu_);
   CleanerView view;
+  view.truncated_to = std::exchange(truncated_since_view_, std::nullopt);
   producers_.for_each([&](int64_t id, const ProducerEntry& entry) {
     if (!entry.batches.empty()) view.producer_last_sequences[id] = entry.last_seq();
   });

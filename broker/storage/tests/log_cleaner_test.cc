@@ -369,6 +369,23 @@ TEST_F(LogCleanerTest, CompactAndDeleteAlsoAppliesRetentionButCompactAloneDoesNo
   }
 }
 
+TEST_F(LogCleanerTest, ATruncationBelowTheCheckpointMakesTheNewDataDirty) {
+  auto log = open_log(compact_config());
+  for (int i = 0; i < 4; ++i) put(*log, {{"k" + std::to_string(i), "v0" + std::to_string(i)}});
+  auto cleaner = cleaner_for(log);
+  ASSERT_TRUE(cleaner->clean_filthiest(clock_.now));
+  ASSERT_EQ(cleaner->checkpoint({"t", 0}), 3);
+  log->truncate_to(Offset(2));  // a follower's truncation: offsets 2 and 3 get new records
+  put(*log, {{"k0", std::nullopt}});
+  put(*log, {{"k1", "v05"}});
+  put(*log, {{"k9", "v06"}});
+  ASSERT_TRUE(cleaner->clean_filthiest(clock_.now));
+  // With the checkpoint left at 3, k0's tombstone at 2 would count as clean and never delete the
+  // value at 0.
+  EXPECT_EQ(contents(*log), (std::vector<std::string>{"2:k0=null", "3:k1=v05", "4:k9=v06"}));
+  EXPECT_EQ(cleaner->checkpoint({"t", 0}), 4);
+}
+
 TEST_F(LogCleanerTest, CheckpointIsWrittenAndReadBack) {
   auto log = open_log(compact_config());
   for (int i = 0; i < 4; ++i) put(*log, {{"k", "v0" + std::to_string(i)}});
@@ -402,7 +419,8 @@ TEST_F(LogCleanerTest, LogManagerRunsTheCleanerAndKeepsTheCheckpointAcrossRestar
   manager.load();
   EXPECT_EQ(manager.cleaner()->checkpoint({"t", 0}), 3);
   EXPECT_FALSE(manager.get_log({"t", 0})->config().compacts());  // loaded with the defaults
-  auto log = manager.get_or_create_log({"t", 0}, compact_config());  // hosting it applies the topic's
+  auto log =
+      manager.get_or_create_log({"t", 0}, compact_config());  // hosting it applies the topic's
   EXPECT_TRUE(log->config().compacts());
   EXPECT_EQ(contents(*log), (std::vector<std::string>{"2:k=v02", "3:k=v03"}));
 }
