@@ -107,6 +107,13 @@ struct KafkaServer::Impl {
     s.unclean_leader_elections = c.unclean_leader_elections;
     s.controller_changes = c.controller_changes;
     s.last_failover_ms = c.last_failover_ms;
+    if (const auto* cleaner = logs->cleaner()) {
+      const auto t = cleaner->totals();
+      s.cleaner_passes = static_cast<int64_t>(t.passes);
+      s.cleaner_bytes_read = static_cast<int64_t>(t.bytes_read);
+      s.cleaner_bytes_written = static_cast<int64_t>(t.bytes_written);
+      s.cleaner_records_removed = static_cast<int64_t>(t.records_removed);
+    }
     return s;
   }
 

@@ -138,6 +138,10 @@ class CompactionTest(harness.ClusterTestCase):
         log_text = open(self.cluster.brokers[0].log_file, encoding="utf-8",
                         errors="replace").read()
         self.assertIn("Log %s-0 cleaned up to offset" % topic, log_text)
+        metrics = self.cluster.brokers[0].metrics()
+        self.assertGreater(metrics["kb_log_cleaner_passes_total"], 0)
+        self.assertGreaterEqual(metrics["kb_log_cleaner_records_removed_total"],
+                                produced - len(got))
 
         # Keyless records are refused on a compacted topic (CORRUPT_MESSAGE, Kafka 2.4).
         errors = []
