@@ -76,13 +76,11 @@ bool build_offset_map(const Log::CleanerView& view, const CleanableRange& range,
   map.reset(expected);
   map.set_latest_offset(range.first_dirty.value() - 1);
   bool full = false;
-  bool past_end = false;
   for (size_t i : dirty) {
     bool ok = for_each_batch(
         *view.segments[i], range.first_dirty,
         [&](const ScannedBatch& b, std::span<const uint8_t> bytes) {
           if (stop.load() || b.header.last_offset() >= range.first_uncleanable.value()) {
-            past_end = true;
             return false;
           }
           stats->bytes_read += bytes.size();
@@ -101,7 +99,7 @@ bool build_offset_map(const Log::CleanerView& view, const CleanableRange& range,
           return true;
         });
     if (stop.load()) return false;
-    if (!ok && (full || past_end)) break;
+    if (!ok) break;  // full, past the section, or unreadable: the map ends here
   }
   if (full) {
     KB_LOG_INFO("cleaner") << "Offset map full (" << map.size()

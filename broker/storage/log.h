@@ -3,7 +3,9 @@
 // active, plus the offsets that describe it (log start, log end, high watermark, recovery point).
 //
 // Thread-safety: every public method is thread-safe. `append_mu_` serialises whoever changes the
-// log's shape (appends, rolls, truncation, retention, close): one appender at a time. `state_mu_`
+// log's shape (appends, rolls, truncation, retention, cleaner swaps, close): one appender at a
+// time. The log cleaner rewrites non-active segments without any lock and swaps the results in
+// under the appender lock (log_compaction.cc); offsets of kept records never change. `state_mu_`
 // (a shared mutex) guards the segment map and the offsets; appenders take it exclusively only for
 // the instant they publish a new log end, so readers (read, fetch_offset_by_timestamp, the
 // getters) run concurrently with appends. A reader snapshots the segments it needs (shared_ptrs)

@@ -83,6 +83,8 @@ std::optional<LogCleaner::Pick> LogCleaner::grab_filthiest(int64_t now_ms) {
   for (auto& entry : logs) {
     const TopicPartition& tp = entry.log->topic_partition();
     if (in_progress_.count(tp) || entry.dir_index >= checkpoints_.size()) continue;
+    // Cheap test first: the view takes the log's appender lock.
+    if (!entry.log->config().compacts()) continue;
     auto view = entry.log->cleaner_view();
     std::optional<Offset> checkpoint;
     if (auto it = checkpoints_[entry.dir_index].find(tp);
