@@ -18,7 +18,7 @@ struct LogConfig {
   int64_t flush_ms = std::numeric_limits<int64_t>::max();        // flush.ms
   int64_t file_delete_delay_ms = 60000;      // file.delete.delay.ms
   int32_t max_message_bytes = 1048588;       // max.message.bytes
-  std::string cleanup_policy = "delete";     // cleanup.policy: "delete", "compact" or "compact,delete"
+  std::string cleanup_policy = "delete";     // cleanup.policy: delete, compact or compact,delete
   int64_t delete_retention_ms = 86400000;    // delete.retention.ms (tombstones after compaction)
   double min_cleanable_dirty_ratio = 0.5;    // min.cleanable.dirty.ratio
   int64_t min_compaction_lag_ms = 0;         // min.compaction.lag.ms

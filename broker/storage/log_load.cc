@@ -1,9 +1,9 @@
 // Loading a partition directory at startup, and recovery after an unclean shutdown.
 //
 // Order (docs/formats/log-format.md, "After a crash"):
-//  1. stray temporaries (*.deleted, *.cleaned, *.tmp, index *.swap) are removed; a `<base>.log.swap`
-//     left by a cleaner swap a crash interrupted is completed (log_compaction.cc); index files
-//     without a .log are removed;
+//  1. stray temporaries (*.deleted, *.cleaned, *.tmp, index *.swap) are removed; a
+//     `<base>.log.swap` left by a cleaner swap a crash interrupted is completed
+//     (log_compaction.cc); index files without a .log are removed;
 //  2. every .log is opened in base-offset order; a missing or insane index marks the segment for
 //     rebuilding;
 //  3. without a clean-shutdown marker, every segment from the one holding the recovery point on

@@ -281,7 +281,8 @@ void Segment::rename_files(std::string_view new_suffix) {
   std::string target = segment_file_path(dir_, base_, kLogSuffix) + suffix;
   if (target != log_path_) {
     if (::rename(log_path_.c_str(), target.c_str()) != 0) {
-      throw std::system_error(errno, std::generic_category(), "rename " + log_path_ + " to " + target);
+      throw std::system_error(errno, std::generic_category(),
+                              "rename " + log_path_ + " to " + target);
     }
     log_path_ = target;
   }

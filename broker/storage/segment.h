@@ -105,7 +105,9 @@ class Segment {
   // For segment.ms: the first batch's timestamp, else the segment's creation time.
   int64_t rolling_base_ms() const;
   // The first batch's max timestamp, -1 when empty (max.compaction.lag.ms).
-  int64_t first_batch_timestamp() const { return first_batch_timestamp_.load(std::memory_order_acquire); }
+  int64_t first_batch_timestamp() const {
+    return first_batch_timestamp_.load(std::memory_order_acquire);
+  }
 
  private:
   Segment(const std::string& dir, Offset base, const LogConfig& config, int fd, int64_t now_ms,
