@@ -109,6 +109,13 @@ struct KafkaServer::Impl {
     s.unclean_leader_elections = c.unclean_leader_elections;
     s.controller_changes = c.controller_changes;
     s.last_failover_ms = c.last_failover_ms;
+    if (const auto* cleaner = logs->cleaner()) {
+      const auto t = cleaner->totals();
+      s.cleaner_passes = static_cast<int64_t>(t.passes);
+      s.cleaner_bytes_read = static_cast<int64_t>(t.bytes_read);
+      s.cleaner_bytes_written = static_cast<int64_t>(t.bytes_written);
+      s.cleaner_records_removed = static_cast<int64_t>(t.records_removed);
+    }
     return s;
   }
 
@@ -241,6 +248,11 @@ void KafkaServer::start() {
       cfg.get_long("replica.high.watermark.checkpoint.interval.ms");
   log_options.num_recovery_threads_per_data_dir = cfg.get_int("num.recovery.threads.per.data.dir");
   log_options.producer_id_expiration_ms = cfg.get_int("transactional.id.expiration.ms");
+  log_options.cleaner_enable = cfg.get_bool("log.cleaner.enable");
+  log_options.cleaner.threads = cfg.get_int("log.cleaner.threads");
+  log_options.cleaner.dedupe_buffer_size = cfg.get_long("log.cleaner.dedupe.buffer.size");
+  log_options.cleaner.io_buffer_load_factor = cfg.get_double("log.cleaner.io.buffer.load.factor");
+  log_options.cleaner.backoff_ms = cfg.get_long("log.cleaner.backoff.ms");
   m.logs = std::make_unique<storage::LogManager>(log_options);
   if (auto meta = m.logs->read_meta_properties()) {
     if (!meta->cluster_id.empty() && meta->cluster_id != cluster_id) {

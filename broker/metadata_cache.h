@@ -53,6 +53,7 @@ struct TopicInfo {
   // Effective values the produce path needs, resolved once per metadata update.
   int32_t min_insync_replicas = 1;
   int32_t max_message_bytes = 1048588;
+  bool compacted = false;  // cleanup.policy includes compact
 };
 
 struct MetadataSnapshot {

@@ -81,6 +81,7 @@ void merge_partition(MetadataSnapshot& next, const std::string& topic,
       info.config_overrides = std::move(values.overrides);
       info.min_insync_replicas = values.min_insync_replicas;
       info.max_message_bytes = values.max_message_bytes;
+      info.compacted = values.compacted;
     }
   }
   auto index = static_cast<size_t>(state.partition_index);
@@ -146,6 +147,7 @@ MetadataSnapshot with_topic_config(const MetadataSnapshot& previous, const std::
   it->second.config_overrides = values.overrides;
   it->second.min_insync_replicas = values.min_insync_replicas;
   it->second.max_message_bytes = values.max_message_bytes;
+  it->second.compacted = values.compacted;
   return next;
 }
 

@@ -27,6 +27,7 @@ struct TopicConfigValues {
   std::map<std::string, std::string> overrides;
   int32_t min_insync_replicas = 1;
   int32_t max_message_bytes = 1048588;
+  bool compacted = false;  // cleanup.policy includes compact: keyless records are refused
   bool operator==(const TopicConfigValues&) const = default;
 };
 using TopicConfigResolver = std::function<TopicConfigValues(const std::string& topic)>;

@@ -42,7 +42,15 @@ TopicConfigEntry entry_from(const config::ConfigValues& effective,
   c.file_delete_delay_ms = effective.get_long("file.delete.delay.ms");
   c.max_message_bytes = out.values.max_message_bytes;
   auto policies = effective.get_list("cleanup.policy");
-  c.cleanup_policy = policies.empty() ? "delete" : policies.front();
+  // Both policies may be listed ("compact,delete"): storage looks for each by name.
+  c.cleanup_policy.clear();
+  for (const auto& p : policies) c.cleanup_policy += (c.cleanup_policy.empty() ? "" : ",") + p;
+  if (c.cleanup_policy.empty()) c.cleanup_policy = "delete";
+  c.delete_retention_ms = effective.get_long("delete.retention.ms");
+  c.min_cleanable_dirty_ratio = effective.get_double("min.cleanable.dirty.ratio");
+  c.min_compaction_lag_ms = effective.get_long("min.compaction.lag.ms");
+  c.max_compaction_lag_ms = effective.get_long("max.compaction.lag.ms");
+  out.values.compacted = c.compacts();
   c.log_append_time = effective.get_string("message.timestamp.type") == "LogAppendTime";
   c.preallocate = effective.get_bool("preallocate");
   return out;

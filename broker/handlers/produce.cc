@@ -49,7 +49,9 @@ PartitionOutcome produce_partition(RequestContext& ctx, const std::string& topic
     if (err != ErrorCode::kNone) return {err};
     batches = std::span<uint8_t>(converted);
   }
-  auto validation = records::validate_batches(batches, topic_info->max_message_bytes);
+  auto validation =
+      records::validate_batches(batches, topic_info->max_message_bytes, /*deep=*/false,
+                                /*require_keys=*/topic_info->compacted);
   if (validation.error != ErrorCode::kNone) {
     KB_LOG_DEBUG("produce") << "Rejected batch for " << topic << "-" << partition << ": "
                             << validation.message;

@@ -40,6 +40,15 @@ std::string render_prometheus(const BrokerMetricsSnapshot& m) {
        "Last failover: from winning the election to every live broker having answered "
        "UpdateMetadata (-1: none yet).",
        m.last_failover_ms},
+      {"kb_log_cleaner_passes_total", "counter", "Log cleaner passes completed.",
+       m.cleaner_passes},
+      {"kb_log_cleaner_bytes_read_total", "counter",
+       "Bytes the log cleaner read while building offset maps.", m.cleaner_bytes_read},
+      {"kb_log_cleaner_bytes_written_total", "counter", "Bytes of cleaned segments written.",
+       m.cleaner_bytes_written},
+      {"kb_log_cleaner_records_removed_total", "counter",
+       "Records compaction removed (superseded, expired tombstones, keyless).",
+       m.cleaner_records_removed},
   };
   std::ostringstream out;
   for (const Sample& s : samples) {

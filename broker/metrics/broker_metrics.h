@@ -21,6 +21,11 @@ struct BrokerMetricsSnapshot {
   int64_t unclean_leader_elections = 0;
   int64_t controller_changes = 0;
   int64_t last_failover_ms = -1;
+  // Log cleaner (counters since the broker started; completed passes only)
+  int64_t cleaner_passes = 0;
+  int64_t cleaner_bytes_read = 0;
+  int64_t cleaner_bytes_written = 0;
+  int64_t cleaner_records_removed = 0;
 };
 
 // Prometheus text format 0.0.4: one HELP/TYPE header and one sample per metric.

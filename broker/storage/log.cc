@@ -371,6 +371,8 @@ void Log::truncate_to(Offset offset) {
     return;
   }
   KB_LOG_INFO("storage") << "[Log partition=" << tp_.to_string() << "] Truncating to offset " << offset;
+  ++shape_version_;
+  truncated_since_view_ = std::min(truncated_since_view_.value_or(offset), offset);
   std::vector<std::shared_ptr<Segment>> dropped;
   {
     std::unique_lock lock(state_mu_);
@@ -400,6 +402,7 @@ void Log::truncate_fully_locked(Offset offset) {
   KB_LOG_INFO("storage") << "[Log partition=" << tp_.to_string()
                          << "] Truncating fully and starting at offset " << offset;
   auto config = config_snapshot();
+  ++shape_version_;
   auto created = Segment::create(dir_, offset, *config, now());
   std::vector<std::shared_ptr<Segment>> dropped;
   {

@@ -3,7 +3,9 @@
 // active, plus the offsets that describe it (log start, log end, high watermark, recovery point).
 //
 // Thread-safety: every public method is thread-safe. `append_mu_` serialises whoever changes the
-// log's shape (appends, rolls, truncation, retention, close): one appender at a time. `state_mu_`
+// log's shape (appends, rolls, truncation, retention, cleaner swaps, close): one appender at a
+// time. The log cleaner rewrites non-active segments without any lock and swaps the results in
+// under the appender lock (log_compaction.cc); offsets of kept records never change. `state_mu_`
 // (a shared mutex) guards the segment map and the offsets; appenders take it exclusively only for
 // the instant they publish a new log end, so readers (read, fetch_offset_by_timestamp, the
 // getters) run concurrently with appends. A reader snapshots the segments it needs (shared_ptrs)
@@ -21,9 +23,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -128,6 +132,33 @@ class Log {
   // Idempotent producers idle for max_age_ms are forgotten (log_producers.cc).
   size_t remove_expired_producers(int64_t now_ms, int64_t max_age_ms);
 
+  // ---- For the log cleaner (log_compaction.cc, log_cleaner.h) ----
+  // A consistent picture of the log for planning a cleaning pass.
+  struct CleanerView {
+    std::vector<std::shared_ptr<Segment>> segments;  // in offset order; the last is the active one
+    Offset log_start;
+    Offset log_end;
+    Offset high_watermark;
+    uint64_t shape_version = 0;  // see replace_segments
+    std::shared_ptr<const LogConfig> config;
+    // Producer id -> the last sequence it appended: batches carrying it survive cleaning (as
+    // empty batches if need be), or the producer's next append would look out of sequence.
+    std::unordered_map<int64_t, int32_t> producer_last_sequences;
+    bool closed = false;
+    // The lowest offset the log was truncated to since the previous view (taking the view
+    // consumes it): a cleaner checkpoint above it must come down, the data there is new.
+    std::optional<Offset> truncated_to;
+  };
+  CleanerView cleaner_view();
+  // Swaps `old` (consecutive segments) for `cleaned`, whose files carry the ".swap" suffix and
+  // whose base offset is old.front()'s: renames the old files to ".deleted" (removed after
+  // file.delete.delay.ms; readers holding them keep reading), the swap files to their final names,
+  // and publishes the new segment map. Refused (false, nothing changed) when the log was closed
+  // or changed shape (truncation, retention, another swap) since *shape_version was taken; on
+  // success *shape_version is the new one.
+  bool replace_segments(const std::shared_ptr<Segment>& cleaned,
+                        const std::vector<std::shared_ptr<Segment>>& old, uint64_t* shape_version);
+
   // The leader epoch cache (leader-epoch-checkpoint). Appends assign epochs, truncation trims it.
   LeaderEpochCache& leader_epochs() { return *epochs_; }
   const LeaderEpochCache& leader_epochs() const { return *epochs_; }
@@ -137,6 +168,9 @@ class Log {
  private:
   explicit Log(LogOptions options);
   void load();  // log_load.cc
+  // Completes a cleaner swap interrupted by a crash (log_load.cc). `bases` are the segment base
+  // offsets found; updated.
+  void complete_swap(int64_t swap_base, std::set<int64_t>* bases);
   // Idempotent producers (log_producers.cc). Caller holds append_mu_.
   // Checks a leader append's idempotent batches; a result means "answer this, append nothing"
   // (a duplicate's original offsets, or the error).
@@ -183,6 +217,8 @@ class Log {
   Offset high_watermark_{0};
   Offset recovery_point_{0};
   bool closed_ = false;
+  uint64_t shape_version_ = 0;  // bumped whenever segments are removed or replaced (append_mu_)
+  std::optional<Offset> truncated_since_view_;  // see CleanerView::truncated_to (append_mu_)
 
   std::unique_ptr<LeaderEpochCache> epochs_;
   ProducerStateManager producers_;  // guarded by append_mu_

@@ -1,8 +1,9 @@
 // Loading a partition directory at startup, and recovery after an unclean shutdown.
 //
 // Order (docs/formats/log-format.md, "After a crash"):
-//  1. stray temporaries (*.deleted, *.cleaned, *.swap, *.tmp) are removed; index files without a
-//     .log are removed;
+//  1. stray temporaries (*.deleted, *.cleaned, *.tmp, index *.swap) are removed; a
+//     `<base>.log.swap` left by a cleaner swap a crash interrupted is completed
+//     (log_compaction.cc); index files without a .log are removed;
 //  2. every .log is opened in base-offset order; a missing or insane index marks the segment for
 //     rebuilding;
 //  3. without a clean-shutdown marker, every segment from the one holding the recovery point on
@@ -40,10 +41,17 @@ void Log::load() {
 
   // 1. Temporaries and orphaned indexes.
   std::set<int64_t> bases;
+  std::set<int64_t> swaps;
   std::vector<std::pair<int64_t, fs::path>> indexes;
   for (const auto& entry : fs::directory_iterator(dir_)) {
     if (!entry.is_regular_file()) continue;
     std::string name = entry.path().filename().string();
+    if (ends_with(name, ".swap")) {
+      if (auto swap_base = parse_segment_file_name(name.substr(0, name.size() - 5), kLogSuffix)) {
+        swaps.insert(*swap_base);
+        continue;
+      }
+    }
     if (ends_with(name, kDeletedSuffix) || ends_with(name, ".cleaned") || ends_with(name, ".swap") ||
         ends_with(name, ".tmp")) {
       KB_LOG_INFO("storage") << "Removing leftover file " << entry.path().string();
@@ -56,8 +64,9 @@ void Log::load() {
       indexes.emplace_back(*tbase, entry.path());
     }
   }
+  for (int64_t swap_base : swaps) complete_swap(swap_base, &bases);
   for (const auto& [base, path] : indexes) {
-    if (!bases.count(base)) {
+    if (!bases.count(base) && fs::exists(path)) {
       KB_LOG_INFO("storage") << "Removing index without a segment " << path.string();
       fs::remove(path);
     }

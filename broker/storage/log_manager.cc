@@ -57,6 +57,7 @@ LogManager::LogManager(LogManagerOptions options) : options_(std::move(options))
 }
 
 LogManager::~LogManager() {
+  if (cleaner_) cleaner_->stop();
   stop_thread();
   std::lock_guard lock(mu_);
   logs_.clear();  // closes the logs (no flush, no marker: not a clean shutdown)
@@ -90,6 +91,14 @@ void LogManager::load() {
   for (auto& e : errors) {
     if (e) std::rethrow_exception(e);
   }
+  LogCleanerOptions cleaner_options = options_.cleaner;
+  cleaner_options.log_dirs = options_.log_dirs;
+  cleaner_options.clock = options_.clock;
+  cleaner_ = std::make_unique<LogCleaner>(std::move(cleaner_options), [this] {
+    std::vector<CleanerLog> out;
+    for (const auto& entry : snapshot()) out.push_back({entry.log, entry.dir_index});
+    return out;
+  });
   std::lock_guard lock(mu_);
   loaded_ = true;
   KB_LOG_INFO("storage") << "Loaded " << logs_.size() << " logs from " << options_.log_dirs.size()
@@ -186,9 +195,17 @@ std::shared_ptr<Log> LogManager::get_log(const TopicPartition& tp) const {
 }
 
 std::shared_ptr<Log> LogManager::get_or_create_log(const TopicPartition& tp, const LogConfig& config) {
+  std::shared_ptr<Log> existing;
   {
     std::lock_guard lock(mu_);
-    if (auto it = logs_.find(tp); it != logs_.end()) return it->second.log;
+    if (auto it = logs_.find(tp); it != logs_.end()) existing = it->second.log;
+  }
+  if (existing) {
+    // Logs loaded at startup run on the broker defaults until their topic's config is known,
+    // which is now (a compacted topic must not be cleaned by retention, nor skipped by the
+    // cleaner, after a restart).
+    existing->update_config(config);
+    return existing;
   }
   // Creation is serialised by checkpoint_mu_ so two creators cannot race for the same dir.
   std::lock_guard create_lock(checkpoint_mu_);
@@ -355,6 +372,7 @@ void LogManager::checkpoint_high_watermarks() {
 size_t LogManager::run_pending_deletions(int64_t now_ms) { return deleter_->run_due(now_ms); }
 
 void LogManager::start() {
+  if (cleaner_ && options_.cleaner_enable && options_.cleaner.threads > 0) cleaner_->start();
   std::lock_guard lock(thread_mu_);
   if (thread_.joinable()) return;
   stopping_ = false;
@@ -425,6 +443,7 @@ void LogManager::shutdown() {
     shut_down_ = true;
   }
   KB_LOG_INFO("storage") << "Shutting down the log manager";
+  if (cleaner_) cleaner_->stop();  // passes in flight are abandoned; their temporaries deleted
   stop_thread();
   bool all_closed = true;
   for (const auto& entry : snapshot()) {

@@ -27,6 +27,7 @@
 #include "broker/storage/dir_lock.h"
 #include "broker/storage/file_deleter.h"
 #include "broker/storage/log.h"
+#include "broker/storage/log_cleaner.h"
 #include "broker/storage/log_config.h"
 #include "broker/storage/meta_properties.h"
 #include "common/types.h"
@@ -49,6 +50,10 @@ struct LogManagerOptions {
   int64_t producer_expiration_check_interval_ms = 600000;
   int num_recovery_threads_per_data_dir = 1;
   std::function<int64_t()> clock;  // null: the wall clock (ms); tests inject their own
+  // The log cleaner (log.cleaner.*): its threads run from start() when enabled; its log_dirs and
+  // clock are taken from the fields above.
+  bool cleaner_enable = true;
+  LogCleanerOptions cleaner;
 };
 
 class LogManager {
@@ -69,7 +74,8 @@ class LogManager {
   void shutdown();
 
   std::shared_ptr<Log> get_log(const TopicPartition& tp) const;
-  // Creates the log in the dir holding the fewest partitions when absent. Throws on I/O errors.
+  // Creates the log in the dir holding the fewest partitions when absent; an existing log (e.g.
+  // loaded at startup with the defaults) takes `config`. Throws on I/O errors.
   std::shared_ptr<Log> get_or_create_log(const TopicPartition& tp, const LogConfig& config);
   // Closes the log, renames its dir to `<tp>.<32 hex>-delete` and removes it after
   // file.delete.delay.ms. False when there is no such log.
@@ -93,6 +99,8 @@ class LogManager {
   void checkpoint_high_watermarks();
   size_t run_pending_deletions(int64_t now_ms);
   const std::shared_ptr<FileDeleter>& deleter() const { return deleter_; }
+  // Created by load() (whether or not its threads run); null before.
+  LogCleaner* cleaner() const { return cleaner_.get(); }
 
  private:
   struct Entry {
@@ -125,6 +133,7 @@ class LogManager {
   bool shut_down_ = false;
 
   std::mutex checkpoint_mu_;
+  std::unique_ptr<LogCleaner> cleaner_;  // set by load(), stopped before the logs close
 
   std::mutex thread_mu_;
   std::condition_variable thread_cv_;

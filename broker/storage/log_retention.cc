@@ -38,6 +38,7 @@ size_t Log::delete_leading_segments(Predicate should_delete, int64_t now_ms,
     doomed.push_back(it->second);
   }
   if (doomed.empty()) return 0;
+  ++shape_version_;  // a cleaner working on these segments must not swap them back in
   if (doomed.size() == segments_.size()) {
     // Deleting everything: roll first so the log keeps an active segment at its end.
     roll(log_end_, now_ms, config);

@@ -34,27 +34,32 @@ AppendBatchInfo info_of(const records::BatchHeader& h) {
 }  // namespace
 
 Segment::Segment(const std::string& dir, Offset base, const LogConfig& config, int fd,
-                 int64_t now_ms)
-    : base_(base),
+                 int64_t now_ms, std::string_view file_suffix)
+    : dir_(dir),
+      base_(base),
       index_interval_bytes_(config.index_interval_bytes),
-      log_path_(segment_file_path(dir, base, kLogSuffix)),
+      log_path_(segment_file_path(dir, base, kLogSuffix) + std::string(file_suffix)),
       file_(std::make_shared<FileHandle>(fd, log_path_)),
-      offset_index_(segment_file_path(dir, base, kIndexSuffix), base, config.segment_index_bytes),
-      time_index_(segment_file_path(dir, base, kTimeIndexSuffix), base, config.segment_index_bytes),
+      offset_index_(segment_file_path(dir, base, kIndexSuffix) + std::string(file_suffix), base,
+                    config.segment_index_bytes),
+      time_index_(segment_file_path(dir, base, kTimeIndexSuffix) + std::string(file_suffix), base,
+                  config.segment_index_bytes),
       offset_of_max_timestamp_(base.value()),
       created_ms_(now_ms) {}
 
 Segment::~Segment() { close(); }
 
 std::shared_ptr<Segment> Segment::create(const std::string& dir, Offset base,
-                                         const LogConfig& config, int64_t now_ms) {
-  std::string log_path = segment_file_path(dir, base, kLogSuffix);
+                                         const LogConfig& config, int64_t now_ms,
+                                         std::string_view file_suffix) {
+  std::string suffix(file_suffix);
+  std::string log_path = segment_file_path(dir, base, kLogSuffix) + suffix;
   // Stale indexes of an earlier segment with this name must not be taken for ours.
-  ::unlink(segment_file_path(dir, base, kIndexSuffix).c_str());
-  ::unlink(segment_file_path(dir, base, kTimeIndexSuffix).c_str());
+  ::unlink((segment_file_path(dir, base, kIndexSuffix) + suffix).c_str());
+  ::unlink((segment_file_path(dir, base, kTimeIndexSuffix) + suffix).c_str());
   int fd = ::open(log_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "create " + log_path);
-  std::shared_ptr<Segment> seg(new Segment(dir, base, config, fd, now_ms));
+  std::shared_ptr<Segment> seg(new Segment(dir, base, config, fd, now_ms, file_suffix));
   seg->make_appendable();
   return seg;
 }
@@ -269,6 +274,44 @@ std::vector<std::string> Segment::rename_with_suffix(std::string_view suffix) {
     if (index->rename_to(to) && file_exists(to)) renamed.push_back(to);
   }
   return renamed;
+}
+
+void Segment::rename_files(std::string_view new_suffix) {
+  std::string suffix(new_suffix);
+  std::string target = segment_file_path(dir_, base_, kLogSuffix) + suffix;
+  if (target != log_path_) {
+    if (::rename(log_path_.c_str(), target.c_str()) != 0) {
+      throw std::system_error(errno, std::generic_category(),
+                              "rename " + log_path_ + " to " + target);
+    }
+    log_path_ = target;
+  }
+  std::pair<MappedIndex*, std::string_view> indexes[] = {{&offset_index_, kIndexSuffix},
+                                                         {&time_index_, kTimeIndexSuffix}};
+  for (auto [index, ext] : indexes) {
+    std::string to = segment_file_path(dir_, base_, ext) + suffix;
+    if (to != index->path() && !index->rename_to(to)) {
+      KB_LOG_WARN("storage") << "rename " << index->path() << " to " << to << " failed";
+    }
+  }
+}
+
+int64_t Segment::last_modified_ms() const {
+  struct stat st {};
+  if (::fstat(file_->fd(), &st) != 0) return wall_clock_ms();
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
+
+void Segment::set_last_modified_ms(int64_t ms) {
+  struct timespec times[2];
+  times[0].tv_sec = 0;
+  times[0].tv_nsec = UTIME_OMIT;  // access time unchanged
+  times[1].tv_sec = ms / 1000;
+  times[1].tv_nsec = (ms % 1000) * 1000000;
+  if (::futimens(file_->fd(), times) != 0) {
+    KB_LOG_WARN("storage") << "Cannot set the modification time of " << log_path_ << ": "
+                           << std::strerror(errno);
+  }
 }
 
 std::optional<ScannedBatch> Segment::find_batch(Offset target, uint64_t limit) const {

@@ -40,8 +40,10 @@ struct AppendBatchInfo {
 class Segment {
  public:
   // New, empty files (leftovers with the same name are truncated). Throws std::system_error.
+  // `file_suffix` (e.g. ".cleaned") is appended to all three file names: the log cleaner writes
+  // its output under temporary names and renames them into place (rename_files).
   static std::shared_ptr<Segment> create(const std::string& dir, Offset base, const LogConfig& config,
-                                         int64_t now_ms);
+                                         int64_t now_ms, std::string_view file_suffix = {});
   // Existing files; an absent or insane index only sets index_needs_rebuild(). Throws
   // std::system_error when the `.log` cannot be opened.
   static std::shared_ptr<Segment> open(const std::string& dir, Offset base, const LogConfig& config,
@@ -80,6 +82,14 @@ class Segment {
   void close();
   // Renames the three files to "<name><suffix>"; returns the new paths of the files that exist.
   std::vector<std::string> rename_with_suffix(std::string_view suffix);
+  // Renames the three files to "<base>.<ext><new_suffix>" whatever their current suffix (the
+  // cleaner's .cleaned -> .swap -> final steps). Throws std::system_error when the .log rename
+  // fails; index renames that fail are logged (indexes can always be rebuilt).
+  void rename_files(std::string_view new_suffix);
+  // The .log file's modification time (Kafka's LogSegment.lastModified, which the cleaner's
+  // tombstone horizon is based on) and its setter (a cleaned segment inherits its sources' time).
+  int64_t last_modified_ms() const;
+  void set_last_modified_ms(int64_t ms);
 
   // ---- Readers ----
   // The first batch whose last offset >= target, within the first `limit` bytes.
@@ -94,14 +104,20 @@ class Segment {
   int64_t largest_timestamp_for_retention() const;
   // For segment.ms: the first batch's timestamp, else the segment's creation time.
   int64_t rolling_base_ms() const;
+  // The first batch's max timestamp, -1 when empty (max.compaction.lag.ms).
+  int64_t first_batch_timestamp() const {
+    return first_batch_timestamp_.load(std::memory_order_acquire);
+  }
 
  private:
-  Segment(const std::string& dir, Offset base, const LogConfig& config, int fd, int64_t now_ms);
+  Segment(const std::string& dir, Offset base, const LogConfig& config, int fd, int64_t now_ms,
+          std::string_view file_suffix = {});
   // Index maintenance for one batch at `position` (shared by append and recover).
   void index_batch(uint64_t position, const AppendBatchInfo& batch);
   // Recomputes max timestamp and first-batch timestamp after load or truncation.
   void recompute_tail_state();
 
+  const std::string dir_;
   const Offset base_;
   const int32_t index_interval_bytes_;
   std::string log_path_;

@@ -23,7 +23,12 @@ TEST(BrokerMetricsTest, RendersEverySampleWithTheBrokerLabel) {
   m.isr_expands = 4;
   m.active_controller_count = 1;
   m.offline_partitions = 7;
+  m.cleaner_passes = 9;
+  m.cleaner_records_removed = 11;
   const std::string text = render_prometheus(m);
+  EXPECT_NE(text.find("kb_log_cleaner_passes_total{broker=\"3\"} 9\n"), std::string::npos);
+  EXPECT_NE(text.find("kb_log_cleaner_records_removed_total{broker=\"3\"} 11\n"),
+            std::string::npos);
   EXPECT_NE(text.find("kafka_server_replicamanager_underreplicatedpartitions{broker=\"3\"} 2\n"),
             std::string::npos)
       << text;

@@ -43,6 +43,27 @@ TEST(ResolveTopicConfig, OverridesWin) {
   EXPECT_EQ(entry.log_config.retention_ms, 1234);
 }
 
+TEST(ResolveTopicConfig, CompactionSettingsReachTheLogConfig) {
+  auto broker = broker_config();
+  auto entry = resolve_topic_config(broker, {{"cleanup.policy", "compact,delete"},
+                                             {"delete.retention.ms", "500"},
+                                             {"min.cleanable.dirty.ratio", "0.01"},
+                                             {"min.compaction.lag.ms", "7"},
+                                             {"max.compaction.lag.ms", "9000"}});
+  const auto& c = entry.log_config;
+  EXPECT_EQ(c.cleanup_policy, "compact,delete");
+  EXPECT_TRUE(c.compacts());
+  EXPECT_TRUE(c.deletes_by_retention());
+  EXPECT_EQ(c.delete_retention_ms, 500);
+  EXPECT_DOUBLE_EQ(c.min_cleanable_dirty_ratio, 0.01);
+  EXPECT_EQ(c.min_compaction_lag_ms, 7);
+  EXPECT_EQ(c.max_compaction_lag_ms, 9000);
+  auto defaults = resolve_topic_config(broker, {}).log_config;
+  EXPECT_FALSE(defaults.compacts());
+  EXPECT_EQ(defaults.delete_retention_ms, 86400000);
+  EXPECT_DOUBLE_EQ(defaults.min_cleanable_dirty_ratio, 0.5);
+}
+
 TEST(ResolveTopicConfig, InvalidOverridesFallBackToDefaultsAndSayWhy) {
   auto broker = broker_config();
   std::string error;

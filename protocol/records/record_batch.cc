@@ -175,7 +175,7 @@ std::vector<uint8_t> RecordBatchBuilder::build() const {
   w.i8(2);
   w.u32(0);  // CRC, filled in below once the covered bytes exist
   w.i16(attributes);
-  w.i32(last_delta_);
+  w.i32(last_delta_override_ ? std::max(*last_delta_override_, last_delta_) : last_delta_);
   w.i64(base_timestamp_);
   w.i64(log_append_time_ ? *log_append_time_ : max_timestamp_);
   w.i64(producer_id_);
@@ -188,7 +188,7 @@ std::vector<uint8_t> RecordBatchBuilder::build() const {
 }
 
 ValidationResult validate_batches(std::span<const uint8_t> data, int32_t max_message_bytes,
-                                  bool deep) {
+                                  bool deep, bool require_keys) {
   ValidationResult res;
   auto reject = [&res](kb::ErrorCode code, std::string msg) {
     res.error = code;
@@ -235,11 +235,16 @@ ValidationResult validate_batches(std::span<const uint8_t> data, int32_t max_mes
     if (h.is_control())
       return reject(kb::ErrorCode::kCorruptMessage,
                     where + "clients may not write control batches");
-    if (deep) {
+    if (deep || require_keys) {
       std::vector<Record> records;
       std::string err;
       if (!read_records(batch, &records, &err))
         return reject(kb::ErrorCode::kCorruptMessage, where + err);
+      for (const Record& r : records) {
+        if (require_keys && !r.key)
+          return reject(kb::ErrorCode::kCorruptMessage,
+                        where + "compacted topic cannot accept message without key");
+      }
     }
     if (res.batch_count == 0) {
       res.producer_id = h.producer_id;

@@ -87,6 +87,14 @@ class RecordBatchBuilder {
                       std::optional<std::span<const uint8_t>> value,
                       const std::vector<Header>& headers, int64_t timestamp);
 
+  // Keeps LastOffsetDelta at `delta` whatever the records added (the log cleaner rewrites a
+  // batch with fewer records but must keep its last offset, which carries the producer's last
+  // sequence). Must be >= the last delta added.
+  RecordBatchBuilder& override_last_offset_delta(int32_t delta) {
+    last_delta_override_ = delta;
+    return *this;
+  }
+
   int32_t record_count() const { return count_; }
 
   // Encodes the batch (header + possibly compressed records) with a correct CRC-32C. An empty
@@ -106,6 +114,7 @@ class RecordBatchBuilder {
   std::optional<int64_t> log_append_time_;
   int32_t count_ = 0;
   int32_t last_delta_ = -1;
+  std::optional<int32_t> last_delta_override_;
   int64_t base_timestamp_ = -1;
   int64_t max_timestamp_ = -1;
   std::vector<uint8_t> records_;  // encoded, uncompressed
@@ -137,7 +146,9 @@ struct ValidationResult {
 // reports these record-level problems as CORRUPT_MESSAGE (INVALID_RECORD only exists from 2.5), so
 // we do too. With deep = true the records are also decoded (decompressing) and their count checked,
 // which costs a decompression per batch; the default only checks headers and CRC.
+// `require_keys` (a compacted topic) decodes too and refuses records without a key, as Kafka 2.4's
+// LogValidator does (InvalidRecordException, a CORRUPT_MESSAGE on the wire before 2.5).
 ValidationResult validate_batches(std::span<const uint8_t> data, int32_t max_message_bytes,
-                                  bool deep = false);
+                                  bool deep = false, bool require_keys = false);
 
 }  // namespace kb::records

@@ -176,6 +176,45 @@ TEST(ValidationTest, FlippedBitIsCorrupt) {
   }
 }
 
+TEST(ValidationTest, CompactedTopicsRefuseKeylessRecords) {
+  for (Compression c : {Compression::kNone, Compression::kLz4}) {
+    std::vector<uint8_t> key = {'k'}, value = {'v'};
+    RecordBatchBuilder keyed;
+    keyed.set_compression(c);
+    keyed.add(std::span<const uint8_t>(key), std::span<const uint8_t>(value), {}, 1);
+    keyed.add(std::span<const uint8_t>(key), std::nullopt, {}, 2);  // a tombstone is fine
+    auto good = keyed.build();
+    EXPECT_TRUE(validate_batches(good, 1 << 20, false, /*require_keys=*/true).ok());
+    RecordBatchBuilder mixed;
+    mixed.set_compression(c);
+    mixed.add(std::span<const uint8_t>(key), std::span<const uint8_t>(value), {}, 1);
+    mixed.add(std::nullopt, std::span<const uint8_t>(value), {}, 2);
+    auto bad = mixed.build();
+    EXPECT_TRUE(validate_batches(bad, 1 << 20).ok());  // fine for a delete topic
+    ValidationResult r = validate_batches(bad, 1 << 20, false, /*require_keys=*/true);
+    EXPECT_EQ(r.error, kb::ErrorCode::kCorruptMessage);
+    EXPECT_NE(r.message.find("without key"), std::string::npos) << r.message;
+  }
+}
+
+TEST(RecordBatchTest, OverriddenLastOffsetDeltaKeepsGaps) {
+  std::vector<uint8_t> v = {'v'};
+  RecordBatchBuilder b;
+  b.set_base_offset(100);
+  b.add_with_delta(2, std::nullopt, std::span<const uint8_t>(v), {}, 5);
+  b.override_last_offset_delta(7);
+  auto batch = b.build();
+  BatchHeader h;
+  ASSERT_TRUE(parse_batch_header(batch, &h));
+  EXPECT_EQ(h.last_offset_delta, 7);
+  EXPECT_EQ(h.records_count, 1);
+  EXPECT_TRUE(batch_crc_ok(batch));
+  std::vector<Record> recs;
+  std::string err;
+  ASSERT_TRUE(read_records(batch, &recs, &err)) << err;
+  EXPECT_EQ(recs.at(0).offset, 102);
+}
+
 TEST(ValidationTest, Oversize) {
   std::vector<uint8_t> batch = build_sample(Compression::kNone);
   ValidationResult r = validate_batches(batch, int32_t(batch.size()) - 1);
