@@ -327,7 +327,9 @@ size_t LogManager::remove_expired_producers(int64_t now_ms) {
   size_t removed = 0;
   for (const auto& entry : snapshot())
     removed += entry.log->remove_expired_producers(now_ms, options_.producer_id_expiration_ms);
-  if (removed > 0) KB_LOG_INFO("storage") << "Expired " << removed << " idle producer id(s)";
+  if (removed > 0) {
+    KB_LOG_INFO("storage") << "Expired " << removed << " idle producer id(s)";
+  }
   return removed;
 }
 
