@@ -8,6 +8,7 @@
 //
 // The topic is created (CreateTopics) when missing and deleted afterwards.
 #include <librdkafka/rdkafka.h>
+#include "bench/rdkafka_support.h"
 
 #include <algorithm>
 #include <atomic>
@@ -21,18 +22,10 @@
 
 namespace {
 
+using kb::bench::die;
+using kb::bench::set;
+
 using Clock = std::chrono::steady_clock;
-
-[[noreturn]] void die(const std::string& message) {
-  std::fprintf(stderr, "kb-e2e-latency: %s\n", message.c_str());
-  std::exit(1);
-}
-
-void set(rd_kafka_conf_t* conf, const char* key, const std::string& value) {
-  char err[512];
-  if (rd_kafka_conf_set(conf, key, value.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK)
-    die(std::string("config ") + key + ": " + err);
-}
 
 rd_kafka_t* client(rd_kafka_type_t type, rd_kafka_conf_t* conf) {
   char err[512];
@@ -63,6 +56,7 @@ double percentile(std::vector<double> v, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  kb::bench::tool_name = "kb-e2e-latency";
   std::string bootstrap, topic = "kb-e2e", acks = "all";
   long records = 50000, rate = 10000;
   int size = 1024, partitions = 3, replication = 1;
@@ -73,15 +67,24 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     try {
-      if (a == "--bootstrap") bootstrap = next();
-      else if (a == "--topic") topic = next();
-      else if (a == "--records") records = std::stol(next());
-      else if (a == "--rate") rate = std::stol(next());
-      else if (a == "--size") size = std::stoi(next());
-      else if (a == "--acks") acks = next();
-      else if (a == "--partitions") partitions = std::stoi(next());
-      else if (a == "--replication") replication = std::stoi(next());
-      else die("unknown option " + a);
+      if (a == "--bootstrap")
+        bootstrap = next();
+      else if (a == "--topic")
+        topic = next();
+      else if (a == "--records")
+        records = std::stol(next());
+      else if (a == "--rate")
+        rate = std::stol(next());
+      else if (a == "--size")
+        size = std::stoi(next());
+      else if (a == "--acks")
+        acks = next();
+      else if (a == "--partitions")
+        partitions = std::stoi(next());
+      else if (a == "--replication")
+        replication = std::stoi(next());
+      else
+        die("unknown option " + a);
     } catch (const std::invalid_argument&) {
       die("bad number for " + a);
     }
@@ -118,17 +121,17 @@ int main(int argc, char** argv) {
           RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_assign(rk, parts);
     consumer_ready = true;
-    const auto deadline = Clock::now() + std::chrono::seconds(60) +
-                          std::chrono::milliseconds(records * 1000 / rate);
+    const auto deadline =
+        Clock::now() + std::chrono::seconds(60) + std::chrono::milliseconds(records * 1000 / rate);
     while (static_cast<long>(latencies_ms.size()) < records && Clock::now() < deadline) {
       rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
       if (!m) continue;
       if (!m->err && m->len >= 8) {
         int64_t sent_ns;
         std::memcpy(&sent_ns, m->payload, 8);
-        const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                   Clock::now().time_since_epoch())
-                                   .count();
+        const int64_t now_ns =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+                .count();
         latencies_ms.push_back(static_cast<double>(now_ns - sent_ns) / 1e6);
       }
       rd_kafka_message_destroy(m);
@@ -174,13 +177,15 @@ int main(int argc, char** argv) {
   const long received = static_cast<long>(latencies_ms.size());
   const double p50 = percentile(latencies_ms, 0.50), p99 = percentile(latencies_ms, 0.99);
   const double max = percentile(latencies_ms, 1.0);
-  std::printf("%ld of %ld records at %.0f records/s, acks=%s: end-to-end p50 %.2f ms, p99 %.2f ms, "
-              "max %.2f ms\n",
-              received, records, records / send_seconds, acks.c_str(), p50, p99, max);
-  std::printf("{\"records\":%ld,\"received\":%ld,\"rate\":%.0f,\"acks\":\"%s\",\"e2e_p50_ms\":%.3f,"
-              "\"e2e_p99_ms\":%.3f,\"e2e_max_ms\":%.3f}\n",
-              records, received, records / send_seconds, acks.c_str(), p50, p99, max);
-  if (received != records) die("received " + std::to_string(received) + " of " +
-                               std::to_string(records));
+  std::printf(
+      "%ld of %ld records at %.0f records/s, acks=%s: end-to-end p50 %.2f ms, p99 %.2f ms, "
+      "max %.2f ms\n",
+      received, records, records / send_seconds, acks.c_str(), p50, p99, max);
+  std::printf(
+      "{\"records\":%ld,\"received\":%ld,\"rate\":%.0f,\"acks\":\"%s\",\"e2e_p50_ms\":%.3f,"
+      "\"e2e_p99_ms\":%.3f,\"e2e_max_ms\":%.3f}\n",
+      records, received, records / send_seconds, acks.c_str(), p50, p99, max);
+  if (received != records)
+    die("received " + std::to_string(received) + " of " + std::to_string(records));
   return 0;
 }

@@ -18,6 +18,7 @@
 //
 // Prints a human line per run on stderr and, last on stdout, one JSON line with the figures.
 #include <librdkafka/rdkafka.h>
+#include "bench/rdkafka_support.h"
 
 #include <algorithm>
 #include <atomic>
@@ -32,6 +33,9 @@
 #include <vector>
 
 namespace {
+
+using kb::bench::die;
+using kb::bench::set;
 
 using Clock = std::chrono::steady_clock;
 
@@ -49,17 +53,6 @@ struct Options {
   std::string heartbeat_ms;  // heartbeat.interval.ms; empty: librdkafka's default (3000)
   int spread_ms = 3000;      // --rebalance: the closes are spread over this much (see below)
 };
-
-[[noreturn]] void die(const std::string& message) {
-  std::fprintf(stderr, "kb-group-bench: %s\n", message.c_str());
-  std::exit(1);
-}
-
-void set(rd_kafka_conf_t* conf, const char* key, const std::string& value) {
-  char err[512];
-  if (rd_kafka_conf_set(conf, key, value.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK)
-    die(std::string("config ") + key + ": " + err);
-}
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
@@ -511,6 +504,7 @@ void usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  kb::bench::tool_name = "kb-group-bench";
   Options o;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];

@@ -4,6 +4,7 @@
 // `--probe-disk DIR` and `--probe-loopback` measure the physical limits the figures compare to.
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include "bench/rdkafka_support.h"
 
 #include <algorithm>
 #include <chrono>
@@ -16,6 +17,9 @@
 #include "bench/probes.h"
 
 namespace {
+
+using kb::bench::die;
+using kb::bench::set;
 
 using Clock = std::chrono::steady_clock;
 
@@ -33,18 +37,6 @@ struct Options {
   std::string fetch_wait_ms = "100";
   bool delete_after = false;
 };
-
-[[noreturn]] void die(const std::string& message) {
-  std::fprintf(stderr, "kb-loadgen: %s\n", message.c_str());
-  std::exit(1);
-}
-
-void set(rd_kafka_conf_t* conf, const char* key, const std::string& value) {
-  char err[512];
-  if (rd_kafka_conf_set(conf, key, value.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
-    die(std::string("config ") + key + ": " + err);
-  }
-}
 
 struct ProduceState {
   std::vector<Clock::time_point> enqueued;
@@ -210,6 +202,7 @@ void usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  kb::bench::tool_name = "kb-loadgen";
   Options o;
   std::string probe_disk;
   bool probe_loopback = false;
