@@ -18,6 +18,7 @@ from kafka.protocol.types import Array, Bytes, Int16, Int32, Schema, String
 # Kafka error codes the tests check.
 NONE = 0
 UNKNOWN_TOPIC_OR_PARTITION = 3
+OFFSET_METADATA_TOO_LARGE = 12
 COORDINATOR_NOT_AVAILABLE = 15
 NOT_COORDINATOR = 16
 ILLEGAL_GENERATION = 22

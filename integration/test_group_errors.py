@@ -23,8 +23,9 @@ class GroupErrorsTest(harness.ClusterTestCase):
     OVERRIDES = {"offsets.topic.num.partitions": str(OFFSETS_PARTITIONS),
                  "offsets.topic.replication.factor": "3",
                  "group.initial.rebalance.delay.ms": "0",
-                 "group.min.session.timeout.ms": "6000",
-                 "group.max.session.timeout.ms": "60000"}
+                 "group.min.session.timeout.ms": "2000",
+                 "group.max.session.timeout.ms": "60000",
+                 "offsets.retention.check.interval.ms": "500"}
 
     def setUp(self):
         self.conns = []
@@ -56,9 +57,9 @@ class GroupErrorsTest(harness.ClusterTestCase):
         return cls(group_id, session_ms, session_ms, member_id, "consumer",
                    [("range", w.consumer_metadata([self.topic]))])
 
-    def join_alone(self, conn, group_id):
+    def join_alone(self, conn, group_id, session_ms=SESSION_MS):
         """Joins an empty group as its only member and syncs: (member id, generation)."""
-        r = conn.call(self.join_req(group_id))
+        r = conn.call(self.join_req(group_id, session_ms=session_ms))
         self.assertEqual(w.NONE, r.error_code)
         self.assertEqual(r.member_id, r.leader_id)
         s = conn.call(w.SyncGroupRequest_v1(group_id, r.generation_id, r.member_id, [
@@ -69,10 +70,11 @@ class GroupErrorsTest(harness.ClusterTestCase):
     def heartbeat(self, conn, group_id, member_id, generation):
         return conn.call(w.HeartbeatRequest_v1(group_id, generation, member_id)).error_code
 
-    def commit(self, conn, group_id, member_id, generation, offsets, topic=None):
+    def commit(self, conn, group_id, member_id, generation, offsets, topic=None,
+               retention_ms=-1, metadata=""):
         """offsets: {partition: offset}; returns {partition: error code}."""
-        r = conn.call(w.OffsetCommitRequest_v2(group_id, generation, member_id, -1, [
-            (topic or self.topic, [(p, o, "") for p, o in sorted(offsets.items())])]))
+        r = conn.call(w.OffsetCommitRequest_v2(group_id, generation, member_id, retention_ms, [
+            (topic or self.topic, [(p, o, metadata) for p, o in sorted(offsets.items())])]))
         return {p: e for _, parts in r.topics for p, e in parts}
 
     def fetch(self, conn, group_id, partitions=None):
@@ -182,12 +184,14 @@ class GroupErrorsTest(harness.ClusterTestCase):
     def test_invalid_session_timeout(self):
         g = self.group("sess")
         c = self.coord_conn(g)
-        for session_ms in (1000, 5999, 60001, 120000):
+        for session_ms in (0, 1000, 1999, 60001, 120000):
             r = c.call(self.join_req(g, session_ms=session_ms))
             self.assertEqual(w.INVALID_SESSION_TIMEOUT, r.error_code, "session %d" % session_ms)
         # Nothing was created by the refused joins; the bounds themselves are accepted.
         self.assertEqual("Dead", self.state(c, g))
-        r = c.call(self.join_req(g, session_ms=6000))
+        r = c.call(self.join_req(g, session_ms=2000))
+        self.assertEqual(w.NONE, r.error_code)
+        r = c.call(self.join_req(g, member_id=r.member_id, session_ms=60000))
         self.assertEqual(w.NONE, r.error_code)
 
     def test_member_id_required_on_join_v4(self):
@@ -285,6 +289,100 @@ class GroupErrorsTest(harness.ClusterTestCase):
         self.assertEqual({1: w.NONE}, self.commit(cs, s, "", -1, {1: 5}))
         self.assertEqual(w.NONE, self.delete(cs, s))
         self.assertEqual({1: -1}, self.fetch(cs, s, [1]))
+
+    def test_session_expiry_removes_silent_members(self):
+        # Alone: the member that never heartbeats is gone after its session timeout.
+        g = self.group("expire")
+        c = self.coord_conn(g)
+        member, gen = self.join_alone(c, g, session_ms=2000)
+        harness.wait_until(lambda: self.state(c, g) == "Empty", 10, "Empty after 2 s of silence")
+        self.assertEqual(w.UNKNOWN_MEMBER_ID, self.heartbeat(c, g, member, gen))
+        # Two members: B falls silent, A keeps heartbeating and is told to rejoin, then forms
+        # the next generation alone.
+        g = self.group("expire2")
+        address = self.coordinator(g)[1]
+        ca, cb = self.conn(address), self.conn(address)
+        a, gen = self.join_alone(ca, g, session_ms=10000)
+        cb.send(self.join_req(g, session_ms=2000))
+        harness.wait_until(lambda: self.state(ca, g) == "PreparingRebalance", 10, "rebalance")
+        ra = ca.call(self.join_req(g, member_id=a))
+        rb = cb.recv()
+        self.assertEqual((w.NONE, w.NONE, gen + 1), (ra.error_code, rb.error_code,
+                                                     ra.generation_id))
+        leader, lconn = (a, ca) if ra.leader_id == a else (rb.member_id, cb)
+        if leader == a:
+            cb.send(w.SyncGroupRequest_v1(g, gen + 1, rb.member_id, []))
+            self.assertEqual(w.NONE, ca.call(w.SyncGroupRequest_v1(g, gen + 1, a, [])).error_code)
+        else:
+            ca.send(w.SyncGroupRequest_v1(g, gen + 1, a, []))
+            self.assertEqual(w.NONE, cb.call(w.SyncGroupRequest_v1(
+                g, gen + 1, rb.member_id, [])).error_code)
+        self.assertEqual(w.NONE, (cb if leader == a else ca).recv().error_code)
+        self.assertEqual(w.NONE, self.heartbeat(ca, g, a, gen + 1))
+        started = time.time()
+        errors = []
+        while time.time() - started < 15:
+            e = self.heartbeat(ca, g, a, gen + 1)
+            errors.append(e)
+            if e != w.NONE:
+                break
+            time.sleep(0.3)
+        self.assertEqual(w.REBALANCE_IN_PROGRESS, errors[-1], errors)
+        self.assertGreater(time.time() - started, 1.0, "B expired too early")
+        r = ca.call(self.join_req(g, member_id=a))
+        self.assertEqual((w.NONE, gen + 2, a), (r.error_code, r.generation_id, r.leader_id))
+        self.assertEqual([a], [m for m, _ in r.members])
+        self.assertEqual(w.UNKNOWN_MEMBER_ID, self.heartbeat(cb, g, rb.member_id, gen + 1))
+
+    def test_pending_member_does_not_disturb_a_stable_group(self):
+        g = self.group("pending")
+        c = self.coord_conn(g)
+        a, gen = self.join_alone(c, g)
+        r = c.call(self.join_req(g, version=4))
+        self.assertEqual(w.MEMBER_ID_REQUIRED, r.error_code)
+        # The new id alone does not start a rebalance: A's heartbeats stay fine.
+        for _ in range(3):
+            self.assertEqual(w.NONE, self.heartbeat(c, g, a, gen))
+            time.sleep(0.2)
+        self.assertEqual("Stable", self.state(c, g))
+
+    def test_inconsistent_group_protocol(self):
+        g = self.group("proto")
+        c = self.coord_conn(g)
+        a, gen = self.join_alone(c, g)
+        other = w.JoinGroupRequest_v1(g, SESSION_MS, SESSION_MS, "", "consumer",
+                                      [("roundrobin", w.consumer_metadata([self.topic]))])
+        self.assertEqual(w.INCONSISTENT_GROUP_PROTOCOL, c.call(other).error_code)
+        other = w.JoinGroupRequest_v1(g, SESSION_MS, SESSION_MS, "", "connect",
+                                      [("range", b"")])
+        self.assertEqual(w.INCONSISTENT_GROUP_PROTOCOL, c.call(other).error_code)
+        self.assertEqual(w.NONE, self.heartbeat(c, g, a, gen))
+        self.assertEqual("Stable", self.state(c, g))
+
+    def test_commit_metadata(self):
+        g = self.group("meta")
+        c = self.coord_conn(g)
+        self.assertEqual({0: w.NONE}, self.commit(c, g, "", -1, {0: 5}, metadata="hello, group"))
+        r = c.call(w.OffsetFetchRequest_v3(g, [(self.topic, [0])]))
+        self.assertEqual([(0, 5, "hello, group", 0)], list(r.topics[0][1]))
+        # Over offset.metadata.max.bytes (4096): OFFSET_METADATA_TOO_LARGE, nothing stored.
+        self.assertEqual({0: w.OFFSET_METADATA_TOO_LARGE},
+                         self.commit(c, g, "", -1, {0: 6}, metadata="x" * 4097))
+        self.assertEqual({0: 5}, self.fetch(c, g, [0]))
+
+    def test_commit_retention_time_expires_offsets(self):
+        g = self.group("ret")
+        keep = self.group("keep")
+        c, ck = self.coord_conn(g), self.coord_conn(keep)
+        self.assertEqual({0: w.NONE, 1: w.NONE},
+                         self.commit(c, g, "", -1, {0: 3, 1: 4}, retention_ms=1500))
+        self.assertEqual({2: w.NONE}, self.commit(ck, keep, "", -1, {2: 8}))
+        self.assertEqual({0: 3, 1: 4}, self.fetch(c, g))
+        # offsets.retention.check.interval.ms is 500: gone soon after 1.5 s, group and all.
+        harness.wait_until(lambda: self.fetch(c, g) == {}, 15, "expired offsets")
+        harness.wait_until(lambda: self.state(c, g) == "Dead", 10, "the emptied group removed")
+        self.assertEqual(w.GROUP_ID_NOT_FOUND, self.delete(c, g))
+        self.assertEqual({2: 8}, self.fetch(ck, keep))
 
 
 if __name__ == "__main__":
