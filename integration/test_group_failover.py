@@ -141,6 +141,46 @@ class GroupFailoverTest(harness.ClusterTestCase):
         self.assertEqual(PARTITIONS * PER_PARTITION, len(acked))
         return acked
 
+    def verify_resume(self, a, g, topic, via, acked):
+        """After member A stopped: the coordinator holds at least every commit A saw
+        acknowledged and at most what A read; a new member B resumes exactly there, reads the
+        rest once, and A and B together read everything."""
+        acked_all = a.acked_by()
+        fetched = harness.wait_until(lambda: self.fetch_offsets(g, topic, via), 30,
+                                     "OffsetFetch from the new coordinator")
+        delivered_max = {}
+        for _, q, o in a.deliveries:
+            delivered_max[q] = max(delivered_max.get(q, -1), o)
+        for q in range(PARTITIONS):
+            self.assertGreaterEqual(fetched[q], acked_all.get(q, -1), "partition %d" % q)
+            self.assertLessEqual(fetched[q], delivered_max.get(q, -1) + 1, "partition %d" % q)
+
+        # A new member resumes exactly at the committed offsets and reads the rest once.
+        b = Consumer(dict(a.conf, **{"client.id": "member-b"}))
+        b.subscribe([topic])
+        got = []
+        want = sum(PER_PARTITION - max(fetched[q], 0) for q in range(PARTITIONS))
+        try:
+            deadline = time.time() + 60
+            while len(got) < want and time.time() < deadline:
+                m = b.poll(0.2)
+                if m is not None and m.error() is None:
+                    got.append(m)
+            extra_deadline = time.time() + 2
+            while time.time() < extra_deadline:
+                m = b.poll(0.2)
+                if m is not None and m.error() is None:
+                    got.append(m)
+        finally:
+            b.close()
+        for q in range(PARTITIONS):
+            offs = [m.offset() for m in got if m.partition() == q]
+            start = max(fetched[q], 0)
+            self.assertEqual(list(range(start, PER_PARTITION)), offs, "partition %d" % q)
+        everything = {(q, o) for _, q, o in a.deliveries} | {(m.partition(), m.offset())
+                                                              for m in got}
+        self.assertEqual(set(acked), everything, "records skipped by the group")
+
     def test_coordinator_killed_while_group_commits(self):
         topic = self.unique_topic("gf")
         self.create_topic(topic, partitions=PARTITIONS, replication=3)
@@ -190,43 +230,49 @@ class GroupFailoverTest(harness.ClusterTestCase):
                                                                              before_kill[q]))
             seen.add((q, o))
 
-        # What the new coordinator holds: at least every acknowledged commit, at most what A read.
-        acked_all = a.acked_by()
-        fetched = harness.wait_until(lambda: self.fetch_offsets(g, topic, survivor), 30,
-                                     "OffsetFetch from the new coordinator")
-        delivered_max = {}
-        for _, q, o in a.deliveries:
-            delivered_max[q] = max(delivered_max.get(q, -1), o)
-        for q in range(PARTITIONS):
-            self.assertGreaterEqual(fetched[q], acked_all.get(q, -1), "partition %d" % q)
-            self.assertGreaterEqual(fetched[q], before_kill.get(q, -1), "partition %d" % q)
-            self.assertLessEqual(fetched[q], delivered_max.get(q, -1) + 1, "partition %d" % q)
+        self.verify_resume(a, g, topic, survivor, acked)
 
-        # A new member resumes exactly at the committed offsets and reads the rest once.
-        b = Consumer(dict(a.conf, **{"client.id": "member-b"}))
-        b.subscribe([topic])
-        got = []
-        want = sum(PER_PARTITION - max(fetched[q], 0) for q in range(PARTITIONS))
+    def test_rolling_restart_with_active_group(self):
+        # Each broker in turn stops cleanly (controlled shutdown hands its partitions, the
+        # group's among them, to others) and comes back while the member consumes and commits.
+        topic = self.unique_topic("gf-roll")
+        self.create_topic(topic, partitions=PARTITIONS, replication=3)
+        acked = self.produce_all(topic)
+        g, p = self.group_not_on_controller("roll")
+        a = GroupConsumer(self.bootstrap, g, topic, delay=0.05)
+        a.start()
+        coordinators = []
         try:
-            deadline = time.time() + 60
-            while len(got) < want and time.time() < deadline:
-                m = b.poll(0.2)
-                if m is not None and m.error() is None:
-                    got.append(m)
-            extra_deadline = time.time() + 2
-            while time.time() < extra_deadline:
-                m = b.poll(0.2)
-                if m is not None and m.error() is None:
-                    got.append(m)
+            harness.wait_until(lambda: a.failure or len(a.commits) >= 3, 60, "first commits")
+            for b in self.cluster.brokers:
+                coordinators.append(self.cluster.partition_state(OFFSETS_TOPIC, p)["leader"])
+                self.assertEqual(0, b.stop())
+                b.start()
+                self.cluster.wait_ready([b], timeout=60)
+                harness.wait_until(lambda: all(
+                    len(self.cluster.partition_state(OFFSETS_TOPIC, q)["isr"]) == 3
+                    for q in range(OFFSETS_PARTITIONS)), 60, "offsets ISRs full again")
+                restarted = time.time()
+                harness.wait_until(lambda: a.failure or any(t > restarted for t, _ in a.commits),
+                                   60, "a commit acknowledged after broker %d restarted"
+                                   % b.broker_id)
+                self.assertIsNone(a.failure)
         finally:
-            b.close()
-        for q in range(PARTITIONS):
-            offs = [m.offset() for m in got if m.partition() == q]
-            start = max(fetched[q], 0)
-            self.assertEqual(list(range(start, PER_PARTITION)), offs, "partition %d" % q)
-        everything = {(q, o) for _, q, o in a.deliveries} | {(m.partition(), m.offset())
-                                                              for m in got}
-        self.assertEqual(set(acked), everything, "records skipped by the group")
+            a.halt.set()
+            a.join(60)
+        self.assertIsNone(a.failure)
+        harness.log("rolling: coordinators %s; member A: %d deliveries, %d commits, %d errors %s"
+                    % (coordinators, len(a.deliveries), len(a.commits), len(a.commit_errors),
+                       sorted({str(e)[:80] for _, e in a.commit_errors})))
+        self.assertGreater(len(set(coordinators)), 1, "the coordinator never moved")
+        # A record delivered again never lies before a commit acknowledged earlier.
+        seen = set()
+        for t, q, o in a.deliveries:
+            if (q, o) in seen:
+                self.assertGreaterEqual(o, a.acked_by(t).get(q, 0),
+                                        "partition %d offset %d delivered again" % (q, o))
+            seen.add((q, o))
+        self.verify_resume(a, g, topic, self.cluster.brokers[0], acked)
 
     def test_coordinator_moves_back_after_restart(self):
         topic = self.unique_topic("gf-back")
