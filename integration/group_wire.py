@@ -13,7 +13,7 @@ from kafka.protocol.commit import (GroupCoordinatorRequest_v1, OffsetCommitReque
                                    OffsetFetchRequest_v1, OffsetFetchRequest_v3)
 from kafka.protocol.group import (HeartbeatRequest_v1, JoinGroupRequest_v1, LeaveGroupRequest_v1,
                                   MemberAssignment, ProtocolMetadata, SyncGroupRequest_v1)
-from kafka.protocol.types import Array, Bytes, Int16, Int32, Schema, String
+from kafka.protocol.types import Array, Bytes, Int16, Int32, Int64, Schema, String
 
 # Kafka error codes the tests check.
 NONE = 0
@@ -29,6 +29,7 @@ REBALANCE_IN_PROGRESS = 27
 NON_EMPTY_GROUP = 68
 GROUP_ID_NOT_FOUND = 69
 MEMBER_ID_REQUIRED = 79
+FENCED_INSTANCE_ID = 82
 
 
 class JoinGroupResponse_v4(Response):
@@ -69,6 +70,113 @@ class FindCoordinatorRequest_v1(Request):
     API_VERSION = 1
     RESPONSE_TYPE = FindCoordinatorResponse_v1
     SCHEMA = GroupCoordinatorRequest_v1.SCHEMA
+
+
+# KIP-345 (static membership) versions: group_instance_id after member_id.
+class JoinGroupResponse_v5(Response):
+    API_KEY = 11
+    API_VERSION = 5
+    SCHEMA = Schema(
+        ('throttle_time_ms', Int32),
+        ('error_code', Int16),
+        ('generation_id', Int32),
+        ('group_protocol', String('utf-8')),
+        ('leader_id', String('utf-8')),
+        ('member_id', String('utf-8')),
+        ('members', Array(('member_id', String('utf-8')),
+                          ('group_instance_id', String('utf-8')),
+                          ('member_metadata', Bytes))))
+
+
+class JoinGroupRequest_v5(Request):
+    API_KEY = 11
+    API_VERSION = 5
+    RESPONSE_TYPE = JoinGroupResponse_v5
+    SCHEMA = Schema(
+        ('group', String('utf-8')),
+        ('session_timeout', Int32),
+        ('rebalance_timeout', Int32),
+        ('member_id', String('utf-8')),
+        ('group_instance_id', String('utf-8')),
+        ('protocol_type', String('utf-8')),
+        ('group_protocols', Array(('protocol_name', String('utf-8')),
+                                  ('protocol_metadata', Bytes))))
+
+
+class SyncGroupResponse_v3(Response):
+    API_KEY = 14
+    API_VERSION = 3
+    SCHEMA = Schema(('throttle_time_ms', Int32), ('error_code', Int16),
+                    ('member_assignment', Bytes))
+
+
+class SyncGroupRequest_v3(Request):
+    API_KEY = 14
+    API_VERSION = 3
+    RESPONSE_TYPE = SyncGroupResponse_v3
+    SCHEMA = Schema(
+        ('group', String('utf-8')),
+        ('generation_id', Int32),
+        ('member_id', String('utf-8')),
+        ('group_instance_id', String('utf-8')),
+        ('group_assignment', Array(('member_id', String('utf-8')),
+                                   ('member_metadata', Bytes))))
+
+
+class HeartbeatResponse_v3(Response):
+    API_KEY = 12
+    API_VERSION = 3
+    SCHEMA = Schema(('throttle_time_ms', Int32), ('error_code', Int16))
+
+
+class HeartbeatRequest_v3(Request):
+    API_KEY = 12
+    API_VERSION = 3
+    RESPONSE_TYPE = HeartbeatResponse_v3
+    SCHEMA = Schema(('group', String('utf-8')), ('generation_id', Int32),
+                    ('member_id', String('utf-8')), ('group_instance_id', String('utf-8')))
+
+
+class LeaveGroupResponse_v3(Response):
+    API_KEY = 13
+    API_VERSION = 3
+    SCHEMA = Schema(('throttle_time_ms', Int32), ('error_code', Int16),
+                    ('members', Array(('member_id', String('utf-8')),
+                                      ('group_instance_id', String('utf-8')),
+                                      ('error_code', Int16))))
+
+
+class LeaveGroupRequest_v3(Request):
+    API_KEY = 13
+    API_VERSION = 3
+    RESPONSE_TYPE = LeaveGroupResponse_v3
+    SCHEMA = Schema(('group', String('utf-8')),
+                    ('members', Array(('member_id', String('utf-8')),
+                                      ('group_instance_id', String('utf-8')))))
+
+
+class OffsetCommitResponse_v7(Response):
+    API_KEY = 8
+    API_VERSION = 7
+    SCHEMA = Schema(('throttle_time_ms', Int32),
+                    ('topics', Array(('topic', String('utf-8')),
+                                     ('partitions', Array(('partition', Int32),
+                                                          ('error_code', Int16))))))
+
+
+class OffsetCommitRequest_v7(Request):
+    API_KEY = 8
+    API_VERSION = 7
+    RESPONSE_TYPE = OffsetCommitResponse_v7
+    SCHEMA = Schema(
+        ('group', String('utf-8')),
+        ('generation_id', Int32),
+        ('member_id', String('utf-8')),
+        ('group_instance_id', String('utf-8')),
+        ('topics', Array(('topic', String('utf-8')),
+                         ('partitions', Array(('partition', Int32), ('offset', Int64),
+                                              ('leader_epoch', Int32),
+                                              ('metadata', String('utf-8')))))))
 
 
 def consumer_metadata(topics):

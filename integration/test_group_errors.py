@@ -384,6 +384,68 @@ class GroupErrorsTest(harness.ClusterTestCase):
         self.assertEqual(w.GROUP_ID_NOT_FOUND, self.delete(c, g))
         self.assertEqual({2: 8}, self.fetch(ck, keep))
 
+    def test_static_membership(self):
+        g = self.group("static")
+        address = self.coordinator(g)[1]
+        ca, cb = self.conn(address), self.conn(address)
+        md = [("range", w.consumer_metadata([self.topic]))]
+
+        def join(conn, member_id, instance, send_only=False):
+            req = w.JoinGroupRequest_v5(g, SESSION_MS, SESSION_MS, member_id, instance,
+                                        "consumer", md)
+            return conn.send(req) if send_only else conn.call(req)
+
+        # Static members skip the MEMBER_ID_REQUIRED round trip.
+        ra = join(ca, "", "inst-a")
+        self.assertEqual((w.NONE, 1), (ra.error_code, ra.generation_id))
+        a = ra.member_id
+        self.assertEqual([(a, "inst-a")], [(m, i) for m, i, _ in ra.members])
+        self.assertEqual(w.NONE, ca.call(w.SyncGroupRequest_v3(g, 1, a, "inst-a", [])).error_code)
+        join(cb, "", "inst-b", send_only=True)
+        harness.wait_until(lambda: self.state(ca, g) == "PreparingRebalance", 10, "rebalance")
+        ra = join(ca, a, "inst-a")
+        rb = cb.recv()
+        self.assertEqual((w.NONE, w.NONE, 2, a), (ra.error_code, rb.error_code,
+                                                  rb.generation_id, ra.leader_id))
+        b = rb.member_id
+        self.assertEqual({(a, "inst-a"), (b, "inst-b")}, {(m, i) for m, i, _ in ra.members})
+        cb.send(w.SyncGroupRequest_v3(g, 2, b, "inst-b", []))
+        assignment_b = w.consumer_assignment({self.topic: [2, 3]})
+        self.assertEqual(w.NONE, ca.call(w.SyncGroupRequest_v3(g, 2, a, "inst-a", [
+            (a, w.consumer_assignment({self.topic: [0, 1]})), (b, assignment_b)])).error_code)
+        sb = cb.recv()
+        self.assertEqual((w.NONE, assignment_b), (sb.error_code, sb.member_assignment))
+
+        # B restarts (new connection, no member id, same instance id): it gets a new member id
+        # in the same generation, without a rebalance, and its old assignment.
+        cb2 = self.conn(address)
+        rb2 = join(cb2, "", "inst-b")
+        self.assertEqual((w.NONE, 2, a, []), (rb2.error_code, rb2.generation_id, rb2.leader_id,
+                                              list(rb2.members)))
+        b2 = rb2.member_id
+        self.assertNotEqual(b, b2)
+        self.assertEqual("Stable", self.state(ca, g))
+        self.assertEqual(w.NONE, ca.call(w.HeartbeatRequest_v3(g, 2, a, "inst-a")).error_code)
+        s = cb2.call(w.SyncGroupRequest_v3(g, 2, b2, "inst-b", []))
+        self.assertEqual((w.NONE, assignment_b), (s.error_code, s.member_assignment))
+        self.assertEqual(w.NONE, cb2.call(w.HeartbeatRequest_v3(g, 2, b2, "inst-b")).error_code)
+        # The old member id is fenced.
+        self.assertEqual(w.FENCED_INSTANCE_ID,
+                         cb.call(w.HeartbeatRequest_v3(g, 2, b, "inst-b")).error_code)
+        r = cb.call(w.OffsetCommitRequest_v7(g, 2, b, "inst-b", [(self.topic, [(2, 5, -1, "")])]))
+        self.assertEqual(w.FENCED_INSTANCE_ID, r.topics[0][1][0][1])
+        r = cb2.call(w.OffsetCommitRequest_v7(g, 2, b2, "inst-b",
+                                              [(self.topic, [(2, 5, -1, "")])]))
+        self.assertEqual(w.NONE, r.topics[0][1][0][1])
+        # LeaveGroup v3 by instance id alone removes B; A is told to rebalance.
+        r = ca.call(w.LeaveGroupRequest_v3(g, [("", "inst-b")]))
+        self.assertEqual((w.NONE, [w.NONE]), (r.error_code, [e for _, _, e in r.members]))
+        self.assertEqual(w.REBALANCE_IN_PROGRESS,
+                         ca.call(w.HeartbeatRequest_v3(g, 2, a, "inst-a")).error_code)
+        ra = join(ca, a, "inst-a")
+        self.assertEqual((w.NONE, 3, [a]), (ra.error_code, ra.generation_id,
+                                            [m for m, _, _ in ra.members]))
+
 
 if __name__ == "__main__":
     harness.main()
