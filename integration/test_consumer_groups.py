@@ -73,19 +73,28 @@ class ConsumerGroupsTest(harness.ClusterTestCase):
             what, sizes, timeout, last))
 
     def test_confluent_group_splits_and_rebalances(self):
+        self.check_confluent_group("range")
+
+    def test_confluent_cooperative_sticky_group(self):
+        # Incremental rebalancing (KIP-429): the same JoinGroup/SyncGroup, two rounds per change.
+        self.check_confluent_group("cooperative-sticky")
+
+    def check_confluent_group(self, strategy):
         topic = self.unique_topic("cg-ck")
         self.create_topic(topic, partitions=6)
         g = self.group("ck")
-        members = [self.consumer(g, **{"client.id": "ck-%d" % i}) for i in range(3)]
+        members = [self.consumer(g, **{"client.id": "ck-%d" % i,
+                                       "partition.assignment.strategy": strategy})
+                   for i in range(3)]
         for c in members:
             c.subscribe([topic])
         received = {i: [] for i in range(3)}
 
         def poll_all(active):
             for i in active:
-                m = members[i].poll(0.05)
-                if m is not None and m.error() is None:
-                    received[i].append(m)
+                for m in members[i].consume(num_messages=500, timeout=0.05):
+                    if m.error() is None:
+                        received[i].append(m)
             return [{tp.partition for tp in members[i].assignment()} for i in active]
 
         try:
@@ -93,6 +102,7 @@ class ConsumerGroupsTest(harness.ClusterTestCase):
             state, described = self.describe(g)
             self.assertEqual("Stable", state)
             self.assertEqual({"ck-0", "ck-1", "ck-2"}, {m.client_id for m in described})
+            self.assertEqual(strategy, self.admin().list_groups(g, timeout=10)[0].protocol)
             # Every member reads only its own partitions, and everything arrives once.
             values = [b"ck-%04d" % i for i in range(120)]
             self.produce_values(topic, values)
