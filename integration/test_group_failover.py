@@ -232,6 +232,56 @@ class GroupFailoverTest(harness.ClusterTestCase):
 
         self.verify_resume(a, g, topic, survivor, acked)
 
+    def test_membership_survives_coordinator_kill(self):
+        # The group's metadata record (members, generation, assignment) is replicated with the
+        # offsets: the new coordinator knows the member, its generation and its assignment.
+        topic = self.unique_topic("gf-member")
+        self.create_topic(topic, partitions=PARTITIONS, replication=3)
+        g, p = self.group_not_on_controller("member")
+        coord_id, address = w.find_coordinator(self.cluster.brokers[0].address, g)
+        victim = self.cluster.broker(coord_id)
+        survivor = next(b for b in self.cluster.brokers if b is not victim)
+        c = w.Conn.to(address)
+        assignment = w.consumer_assignment({topic: [0, 2, 4]})
+        try:
+            r = c.call(w.JoinGroupRequest_v1(g, 30000, 30000, "", "consumer",
+                                             [("range", w.consumer_metadata([topic]))]))
+            self.assertEqual(w.NONE, r.error_code)
+            member, gen = r.member_id, r.generation_id
+            s = c.call(w.SyncGroupRequest_v1(g, gen, member, [(member, assignment)]))
+            self.assertEqual((w.NONE, assignment), (s.error_code, s.member_assignment))
+        finally:
+            c.close()
+        victim.kill()
+
+        def heartbeat():
+            _, addr = w.find_coordinator(survivor.address, g)
+            conn = w.Conn.to(addr)
+            try:
+                return conn.call(w.HeartbeatRequest_v1(g, gen, member)).error_code
+            finally:
+                conn.close()
+        # NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS while it moves, then NONE.
+        harness.wait_until(lambda: self.coordinator(g, survivor) != victim.broker_id, 30,
+                           "a new coordinator")
+        errors = []
+        harness.wait_until(lambda: (errors.append(heartbeat()), errors[-1] == w.NONE)[1], 20,
+                           "heartbeat accepted by the new coordinator")
+        self.assertNotIn(w.UNKNOWN_MEMBER_ID, errors)
+        self.assertNotIn(w.ILLEGAL_GENERATION, errors)
+        _, addr = w.find_coordinator(survivor.address, g)
+        conn = w.Conn.to(addr)
+        try:
+            d = conn.call(w.DescribeGroupsRequest_v0([g])).groups[0]
+            self.assertEqual((w.NONE, "Stable", "consumer", "range"), (d[0], d[2], d[3], d[4]))
+            self.assertEqual([(member, assignment)], [(m[0], m[4]) for m in d[5]])
+            # A SyncGroup of the Stable generation hands the same assignment back.
+            s = conn.call(w.SyncGroupRequest_v1(g, gen, member, []))
+            self.assertEqual((w.NONE, assignment), (s.error_code, s.member_assignment))
+            self.assertEqual(w.NONE, conn.call(w.LeaveGroupRequest_v1(g, member)).error_code)
+        finally:
+            conn.close()
+
     def test_rolling_restart_with_active_group(self):
         # Each broker in turn stops cleanly (controlled shutdown hands its partitions, the
         # group's among them, to others) and comes back while the member consumes and commits.
