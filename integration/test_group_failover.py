@@ -181,6 +181,42 @@ class GroupFailoverTest(harness.ClusterTestCase):
                                                               for m in got}
         self.assertEqual(set(acked), everything, "records skipped by the group")
 
+    def test_commit_refused_below_min_insync_replicas(self):
+        # Commits are written at acks=all: with the group's partition down to one in-sync
+        # replica (min.insync.replicas 2) they fail with COORDINATOR_NOT_AVAILABLE and are not
+        # visible; once the replicas are back they succeed again.
+        topic = self.unique_topic("gf-minisr")
+        self.create_topic(topic, partitions=PARTITIONS, replication=3)
+        g, p = self.group_not_on_controller("minisr")
+        coord_id, address = w.find_coordinator(self.cluster.brokers[0].address, g)
+        others = [b for b in self.cluster.brokers if b.broker_id != coord_id]
+
+        def commit(offset):
+            c = w.Conn.to(address)
+            try:
+                r = c.call(w.OffsetCommitRequest_v2(g, -1, "", -1, [(topic, [(0, offset, "")])]),
+                           timeout=30)
+            finally:
+                c.close()
+            return r.topics[0][1][0][1]
+
+        self.assertEqual(w.NONE, commit(10))
+        for b in others:
+            b.kill()
+        harness.wait_until(lambda: self.cluster.partition_state(OFFSETS_TOPIC, p)["isr"]
+                           == [coord_id], 30, "ISR of offsets-%d shrunk to [%d]" % (p, coord_id))
+        self.assertEqual(coord_id, self.coordinator(g, self.cluster.broker(coord_id)))
+        self.assertEqual(w.COORDINATOR_NOT_AVAILABLE, commit(20))
+        self.assertEqual({0: 10}, {q: o for q, o in self.fetch_offsets(
+            g, topic, self.cluster.broker(coord_id)).items() if q == 0})
+        for b in others:
+            b.start()
+        self.cluster.wait_ready(others, timeout=60)
+        harness.wait_until(lambda: len(self.cluster.partition_state(OFFSETS_TOPIC, p)["isr"])
+                           >= 2, 60, "ISR of offsets-%d back to 2+" % p)
+        harness.wait_until(lambda: commit(30) == w.NONE, 30, "commit accepted again")
+        self.assertEqual(30, self.fetch_offsets(g, topic, self.cluster.broker(coord_id))[0])
+
     def test_coordinator_killed_while_group_commits(self):
         topic = self.unique_topic("gf")
         self.create_topic(topic, partitions=PARTITIONS, replication=3)
