@@ -105,6 +105,20 @@ class GroupFailoverTest(harness.ClusterTestCase):
         harness.wait_until(lambda: all(
             (s := self.cluster.partition_state(OFFSETS_TOPIC, p)) and len(s["isr"]) == 3
             for p in range(OFFSETS_PARTITIONS)), 60, "__consumer_offsets fully in sync")
+        # Leaders back on their preferred replicas (an earlier test may have piled them up).
+        assignment = self.cluster.zk_json("/brokers/topics/%s" % OFFSETS_TOPIC)["partitions"]
+
+        def misplaced():
+            return [p for p in range(OFFSETS_PARTITIONS)
+                    if self.cluster.partition_state(OFFSETS_TOPIC, p)["leader"]
+                    != assignment[str(p)][0]]
+        if misplaced():
+            harness.wait_until(lambda: not self.cluster.zk_client().exists(
+                "/admin/preferred_replica_election"), 30, "no election pending")
+            self.cluster.zk_client().create("/admin/preferred_replica_election", json.dumps({
+                "version": 1, "partitions": [{"topic": OFFSETS_TOPIC, "partition": p}
+                                             for p in misplaced()]}).encode())
+            harness.wait_until(lambda: not misplaced(), 30, "preferred offsets leaders")
 
     def group_not_on_controller(self, tag):
         """A group id whose coordinator is not the controller (one failure at a time)."""
