@@ -30,6 +30,7 @@ NON_EMPTY_GROUP = 68
 GROUP_ID_NOT_FOUND = 69
 MEMBER_ID_REQUIRED = 79
 FENCED_INSTANCE_ID = 82
+GROUP_SUBSCRIBED_TO_TOPIC = 86
 
 
 class JoinGroupResponse_v4(Response):
@@ -177,6 +178,24 @@ class OffsetCommitRequest_v7(Request):
                          ('partitions', Array(('partition', Int32), ('offset', Int64),
                                               ('leader_epoch', Int32),
                                               ('metadata', String('utf-8')))))))
+
+
+class OffsetDeleteResponse_v0(Response):
+    API_KEY = 47
+    API_VERSION = 0
+    SCHEMA = Schema(('error_code', Int16), ('throttle_time_ms', Int32),
+                    ('topics', Array(('topic', String('utf-8')),
+                                     ('partitions', Array(('partition', Int32),
+                                                          ('error_code', Int16))))))
+
+
+class OffsetDeleteRequest_v0(Request):
+    API_KEY = 47
+    API_VERSION = 0
+    RESPONSE_TYPE = OffsetDeleteResponse_v0
+    SCHEMA = Schema(('group', String('utf-8')),
+                    ('topics', Array(('topic', String('utf-8')),
+                                     ('partitions', Array(Int32)))))
 
 
 def consumer_metadata(topics):

@@ -446,6 +446,41 @@ class GroupErrorsTest(harness.ClusterTestCase):
         self.assertEqual((w.NONE, 3, [a]), (ra.error_code, ra.generation_id,
                                             [m for m, _, _ in ra.members]))
 
+    def test_offset_delete(self):
+        g = self.group("odel")
+        c = self.coord_conn(g)
+        other = self.unique_topic("ge-other")
+        self.create_topic(other, partitions=2, replication=1)
+
+        def delete_offsets(group_id, topic, partitions, conn=c):
+            r = conn.call(w.OffsetDeleteRequest_v0(group_id, [(topic, list(partitions))]))
+            return r.error_code, {q: e for _, parts in r.topics for q, e in parts}
+
+        self.assertEqual({0: w.NONE, 1: w.NONE, 2: w.NONE}, self.commit(c, g, "", -1,
+                                                                       {0: 1, 1: 2, 2: 3}))
+        self.assertEqual({0: w.NONE}, self.commit(c, g, "", -1, {0: 9}, topic=other))
+        # An Empty group: any partition goes.
+        self.assertEqual((w.NONE, {1: w.NONE}), delete_offsets(g, self.topic, [1]))
+        self.assertEqual({0: 1, 2: 3}, self.fetch(c, g))
+        # Kafka answers UNKNOWN_TOPIC_OR_PARTITION for partitions the metadata does not know.
+        self.assertEqual((w.NONE, {99: w.UNKNOWN_TOPIC_OR_PARTITION}),
+                         delete_offsets(g, self.topic, [99]))
+        # With a member subscribed to self.topic: its partitions stay, the other topic's go.
+        member, gen = self.join_alone(c, g)
+        self.assertEqual((w.NONE, {0: w.GROUP_SUBSCRIBED_TO_TOPIC}),
+                         delete_offsets(g, self.topic, [0]))
+        self.assertEqual((w.NONE, {0: w.NONE}), delete_offsets(g, other, [0]))
+        r = c.call(w.OffsetFetchRequest_v3(g, None))
+        self.assertEqual({(self.topic, 0): 1, (self.topic, 2): 3},
+                         {(t, q): o for t, parts in r.topics for q, o, _, _ in parts})
+        unknown = self.group("odel-unknown")
+        self.assertEqual(w.GROUP_ID_NOT_FOUND,
+                         delete_offsets(unknown, self.topic, [0], self.coord_conn(unknown))[0])
+        coord_id = self.coordinator(g)[0]
+        elsewhere = self.conn(next(b for b in self.cluster.brokers
+                                   if b.broker_id != coord_id).address)
+        self.assertEqual(w.NOT_COORDINATOR, delete_offsets(g, self.topic, [0], elsewhere)[0])
+
 
 if __name__ == "__main__":
     harness.main()
