@@ -5,6 +5,7 @@ times): confluent-kafka and kafka-python groups split a 6-partition topic 2/2/2 
 DescribeGroups; committed offsets survive a consumer restart and a restart of every broker;
 auto.offset.reset earliest / latest on a new group."""
 
+import json
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import time
 
 from confluent_kafka import Consumer, TopicPartition
 
+import group_wire as w
 import harness
 
 OFFSETS_PARTITIONS = 6
@@ -385,6 +387,93 @@ class ConsumerGroupsTest(harness.ClusterTestCase):
         finally:
             early.close()
             late.close()
+
+    def test_kafka_python_commit_and_resume(self):
+        from kafka import KafkaConsumer, TopicPartition as KTP
+        topic = self.unique_topic("cg-kpc")
+        self.create_topic(topic, partitions=2)
+        acked = {}
+        for p in range(2):
+            acked.update(self.produce_acked(topic, [b"kpc-%d-%02d" % (p, i) for i in range(30)],
+                                            partition=p)[0])
+        g = self.group("kpc")
+
+        def consumer():
+            return KafkaConsumer(topic, bootstrap_servers=self.bootstrap, group_id=g,
+                                 session_timeout_ms=6000, heartbeat_interval_ms=500,
+                                 auto_offset_reset="earliest", enable_auto_commit=False)
+        a = consumer()
+        first = []
+        deadline = time.time() + 60
+        while len(first) < 25 and time.time() < deadline:
+            for recs in a.poll(timeout_ms=200, max_records=5).values():
+                first.extend(recs)
+        self.assertGreaterEqual(len(first), 25)
+        a.commit()  # OffsetCommit v2 with the group's generation and member id
+        committed = {p: a.committed(KTP(topic, p)) for p in range(2)}
+        a.close(autocommit=False)
+        for p in range(2):
+            mine = [r.offset for r in first if r.partition == p]
+            # kafka-python commits every assigned partition's position (0 for one not read yet).
+            self.assertEqual(max(mine) + 1 if mine else 0, committed[p] or 0, "partition %d" % p)
+        b = consumer()
+        rest = []
+        try:
+            deadline = time.time() + 60
+            while len(first) + len(rest) < 60 and time.time() < deadline:
+                for recs in b.poll(timeout_ms=200).values():
+                    rest.extend(recs)
+            for recs in b.poll(timeout_ms=1500).values():
+                rest.extend(recs)
+        finally:
+            b.close(autocommit=False)
+        for p in range(2):
+            offs = [r.offset for r in rest if r.partition == p]
+            start = committed[p] or 0
+            self.assertEqual(list(range(start, 30)), offs, "partition %d" % p)
+        self.assertEqual(acked, {(r.partition, r.offset): r.value for r in first + rest})
+
+    def balance_offsets_leaders(self):
+        """Preferred leaders for __consumer_offsets (a restart of every broker leaves them all
+        on the first broker back)."""
+        w.find_coordinator(self.cluster.brokers[0].address, "probe")  # creates the topic if needed
+        topic = "__consumer_offsets"
+        assignment = harness.wait_until(
+            lambda: self.cluster.zk_json("/brokers/topics/%s" % topic), 30, "offsets topic")
+        parts = sorted(int(p) for p in assignment["partitions"])
+
+        def misplaced():
+            return [p for p in parts if (self.cluster.partition_state(topic, p) or {}).get(
+                "leader") != assignment["partitions"][str(p)][0]]
+        harness.wait_until(lambda: all(len((self.cluster.partition_state(topic, p) or {}).get(
+            "isr", [])) == 3 for p in parts), 60, "offsets ISRs full")
+        if misplaced():
+            zk = self.cluster.zk_client()
+            harness.wait_until(lambda: not zk.exists("/admin/preferred_replica_election"), 30,
+                               "no election pending")
+            zk.create("/admin/preferred_replica_election", json.dumps({
+                "version": 1, "partitions": [{"topic": topic, "partition": p}
+                                             for p in misplaced()]}).encode())
+            harness.wait_until(lambda: not misplaced(), 30, "preferred offsets leaders")
+
+    def test_list_groups_across_coordinators(self):
+        topic = self.unique_topic("cg-list")
+        self.create_topic(topic, partitions=1)
+        self.balance_offsets_leaders()
+        groups = ["cg-list-%d-%d" % (i, time.time_ns() % 100000) for i in range(8)]
+        coordinators = set()
+        for g in groups:
+            node, address = w.find_coordinator(self.cluster.brokers[0].address, g)
+            coordinators.add(node)
+            c = w.Conn.to(address)
+            try:
+                r = c.call(w.OffsetCommitRequest_v2(g, -1, "", -1, [(topic, [(0, 1, "")])]))
+            finally:
+                c.close()
+            self.assertEqual(w.NONE, r.topics[0][1][0][1])
+        self.assertGreater(len(coordinators), 1, "all groups on one coordinator")
+        listed = {gm.id for gm in self.admin().list_groups(timeout=20)}
+        self.assertEqual(set(groups), set(groups) & listed)
 
 
 if __name__ == "__main__":
