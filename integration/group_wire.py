@@ -6,14 +6,20 @@ import socket
 import struct
 import time
 
-from kafka.protocol.admin import (DeleteGroupsRequest_v0, DescribeGroupsRequest_v0,
-                                  ListGroupsRequest_v0)
+# kafka-python's request classes the tests use, re-exported (w.HeartbeatRequest_v1, ...).
+from kafka.protocol.admin import DeleteGroupsRequest_v0, DescribeGroupsRequest_v0
 from kafka.protocol.api import Request, RequestHeader, Response
 from kafka.protocol.commit import (GroupCoordinatorRequest_v1, OffsetCommitRequest_v2,
                                    OffsetFetchRequest_v1, OffsetFetchRequest_v3)
-from kafka.protocol.group import (HeartbeatRequest_v1, JoinGroupRequest_v1, LeaveGroupRequest_v1,
-                                  MemberAssignment, ProtocolMetadata, SyncGroupRequest_v1)
+from kafka.protocol.group import (HeartbeatRequest_v1, JoinGroupRequest_v1,
+                                  LeaveGroupRequest_v1, MemberAssignment, ProtocolMetadata,
+                                  SyncGroupRequest_v1)
 from kafka.protocol.types import Array, Bytes, Int16, Int32, Int64, Schema, String
+
+# Used by the tests as w.<name>.
+REEXPORTED = (DeleteGroupsRequest_v0, DescribeGroupsRequest_v0, OffsetCommitRequest_v2,
+              OffsetFetchRequest_v1, OffsetFetchRequest_v3, HeartbeatRequest_v1,
+              LeaveGroupRequest_v1, SyncGroupRequest_v1)
 
 # Kafka error codes the tests check.
 NONE = 0

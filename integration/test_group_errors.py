@@ -258,7 +258,8 @@ class GroupErrorsTest(harness.ClusterTestCase):
         self.assertEqual("Empty", self.state(c, g))
         # Kafka refuses offsets for partitions that do not exist.
         self.assertEqual({0: w.UNKNOWN_TOPIC_OR_PARTITION},
-                         self.commit(c, g, "", -1, {0: 1}, topic="no-such-topic-%d" % time.time_ns()))
+                         self.commit(c, g, "", -1, {0: 1},
+                                     topic="no-such-topic-%d" % time.time_ns()))
         self.assertEqual({99: w.UNKNOWN_TOPIC_OR_PARTITION}, self.commit(c, g, "", -1, {99: 1}))
         self.assertEqual({0: 4, 1: 0, 3: 12345}, self.fetch(c, g))
         # A member may join the group that so far only stored offsets; they stay.

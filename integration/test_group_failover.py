@@ -381,7 +381,8 @@ class GroupFailoverTest(harness.ClusterTestCase):
         self.create_topic(topic, partitions=PARTITIONS, replication=3)
         g, p = self.group_not_on_controller("back")
         original = self.cluster.partition_state(OFFSETS_TOPIC, p)["leader"]
-        preferred = self.cluster.zk_json("/brokers/topics/%s" % OFFSETS_TOPIC)["partitions"][str(p)][0]
+        preferred = self.cluster.zk_json(
+            "/brokers/topics/%s" % OFFSETS_TOPIC)["partitions"][str(p)][0]
         self.assertEqual(preferred, original)
         victim = self.cluster.broker(original)
         survivor = next(b for b in self.cluster.brokers if b is not victim and b.is_running())
