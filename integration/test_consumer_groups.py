@@ -475,6 +475,52 @@ class ConsumerGroupsTest(harness.ClusterTestCase):
         listed = {gm.id for gm in self.admin().list_groups(timeout=20)}
         self.assertEqual(set(groups), set(groups) & listed)
 
+    def test_kcat_member_killed_expires(self):
+        # A member that dies (SIGKILL, no LeaveGroup) is removed after session.timeout.ms; the
+        # survivor takes over its partitions and reads what is produced there.
+        from kafka.protocol.group import MemberAssignment
+        topic = self.unique_topic("cg-kcat-kill")
+        self.create_topic(topic, partitions=4)
+        g = self.group("kcatkill")
+        outs = [os.path.join(self.cluster.work_dir, "kcat-%s-%d.out" % (g, i)) for i in range(2)]
+        procs = [self.start_kcat(g, topic, path) for path in outs]
+
+        def assigned():
+            state, ms = self.describe(g)
+            if state != "Stable":
+                return None
+            return sorted(sorted(p for _, ps in MemberAssignment.decode(m.assignment).assignment
+                                 for p in ps) for m in ms)
+        try:
+            def split_two_two():
+                a = assigned()
+                return (a is not None and [len(x) for x in a] == [2, 2] and
+                        sorted(sum(a, [])) == [0, 1, 2, 3])
+            harness.wait_until(split_two_two, 60, "two kcat members with 2 partitions each")
+            killed_at = time.time()
+            procs[0].kill()
+            procs[0].wait(10)
+            harness._unregister(procs[0].pid)
+            harness.wait_until(lambda: assigned() == [[0, 1, 2, 3]], 30,
+                               "the survivor alone with all 4 partitions")
+            # Not before the session timeout (6 s) ran out.
+            self.assertGreater(time.time() - killed_at, 4.0)
+            values = [b"kill-%03d" % i for i in range(100)]
+            acked = self.produce_values(topic, values)
+
+            def survivor_lines():
+                with open(outs[1], "rb") as f:
+                    return [ln.split(b" ", 2) for ln in f.read().splitlines()
+                            if ln and not ln.startswith(b"%")]
+            harness.wait_until(lambda: len(survivor_lines()) >= 100, 60,
+                               "100 records at the survivor")
+            time.sleep(1.0)
+            got = sorted((int(p), int(o), v) for p, o, v in survivor_lines())
+            self.assertEqual(sorted((p, o, v) for (p, o), v in acked.items()), got)
+        finally:
+            for p in procs:
+                self.stop_kcat(p)
+
 
 if __name__ == "__main__":
     harness.main()
