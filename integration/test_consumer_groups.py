@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Consumer groups with real clients against three brokers (__consumer_offsets replicated 3
 times): confluent-kafka and kafka-python groups split a 6-partition topic 2/2/2 and rebalance to
-3/3 when a member leaves; `kcat -G` members consume everything exactly once and show up in
-DescribeGroups; committed offsets survive a consumer restart and a restart of every broker;
-auto.offset.reset earliest / latest on a new group."""
+3/3 when a member leaves (confluent also with cooperative-sticky); `kcat -G` members consume
+everything exactly once and show up in DescribeGroups, and a SIGKILLed one expires after its
+session timeout; committed offsets survive a consumer restart (confluent-kafka, kafka-python) and
+a restart of every broker; auto.offset.reset earliest / latest on a new group; ListGroups lists
+the groups of every coordinator."""
 
 import json
 import os

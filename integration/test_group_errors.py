@@ -5,8 +5,10 @@ JoinGroup v4 hand-defined), three brokers: what Kafka 2.4 answers for a wrong ge
 (REBALANCE_IN_PROGRESS 27), a session timeout out of bounds (INVALID_SESSION_TIMEOUT 26), a
 request sent to a broker that is not the coordinator (NOT_COORDINATOR 16), JoinGroup v4 without a
 member id (MEMBER_ID_REQUIRED 79), commits of a group outside group management (generation -1),
-commits for a topic that does not exist (UNKNOWN_TOPIC_OR_PARTITION 3), and DeleteGroups
-(NON_EMPTY_GROUP 68, GROUP_ID_NOT_FOUND 69)."""
+commits for a topic that does not exist (UNKNOWN_TOPIC_OR_PARTITION 3), DeleteGroups
+(NON_EMPTY_GROUP 68, GROUP_ID_NOT_FOUND 69); also session expiry, INCONSISTENT_GROUP_PROTOCOL,
+commit metadata limits, retention_time expiry, static membership (FENCED_INSTANCE_ID 82) and
+OffsetDelete (GROUP_SUBSCRIBED_TO_TOPIC 86)."""
 
 import random
 import time

@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Group coordinator failover, three brokers, __consumer_offsets replicated 3 times with
-min.insync.replicas 2: SIGKILL of the coordinator while a confluent-kafka group consumes and
-commits; the group finds the new coordinator (the new leader of its __consumer_offsets
-partition) and goes on from its committed offsets: no acknowledged commit is lost, nothing before
-a committed offset is delivered again, nothing is skipped. Then the coordinator moves back to a
-restarted broker (preferred replica election) and still serves every commit made while it was
-down."""
+min.insync.replicas 2:
+- SIGKILL of the coordinator while a confluent-kafka group consumes and commits: the group finds
+  the new coordinator (the new leader of its __consumer_offsets partition) and goes on from its
+  committed offsets: no acknowledged commit is lost, nothing before a committed offset is
+  delivered again, nothing is skipped;
+- a rolling restart (SIGTERM, controlled shutdown) of every broker under an active group, same
+  checks;
+- a member's generation and assignment survive SIGKILL of its coordinator;
+- commits are refused (COORDINATOR_NOT_AVAILABLE) below min.insync.replicas;
+- the coordinator moves back to a restarted broker (preferred replica election) and serves every
+  commit made while it was down."""
 
 import json
 import threading
