@@ -463,6 +463,10 @@ class ConsumerGroupsTest(harness.ClusterTestCase):
         self.create_topic(topic, partitions=1)
         self.balance_offsets_leaders()
         groups = ["cg-list-%d-%d" % (i, time.time_ns() % 100000) for i in range(8)]
+        # The brokers learn the new leaders (UpdateMetadata) a moment after ZooKeeper shows them.
+        harness.wait_until(lambda: len({w.find_coordinator(self.cluster.brokers[0].address, g)[0]
+                                        for g in groups}) > 1, 30,
+                           "the groups spread over more than one coordinator")
         coordinators = set()
         for g in groups:
             node, address = w.find_coordinator(self.cluster.brokers[0].address, g)
