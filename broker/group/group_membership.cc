@@ -551,14 +551,16 @@ ErrorCode GroupCoordinator::heartbeat(const std::string& group_id, const std::st
   Group* g = impl_->find(group_id);
   if (g == nullptr) return ErrorCode::kUnknownMemberId;
   if (g->is(GroupState::kDead)) return ErrorCode::kCoordinatorNotAvailable;
-  if (g->is(GroupState::kEmpty)) return ErrorCode::kUnknownMemberId;
   Member* m = g->member(member_id);
   if (g->is_static_member_fenced(member_id, group_instance_id)) {
     return ErrorCode::kFencedInstanceId;
   }
   if (m == nullptr) return ErrorCode::kUnknownMemberId;
-  if (g->is(GroupState::kCompletingRebalance)) return ErrorCode::kRebalanceInProgress;
+  // Kafka 2.4's order: the generation is checked before the state, so a member of an older
+  // generation hears ILLEGAL_GENERATION even while the next one awaits its assignment.
   if (generation != g->generation()) return ErrorCode::kIllegalGeneration;
+  if (g->is(GroupState::kEmpty)) return ErrorCode::kUnknownMemberId;
+  if (g->is(GroupState::kCompletingRebalance)) return ErrorCode::kRebalanceInProgress;
   impl_->arm_heartbeat(*g, *m);
   return g->is(GroupState::kPreparingRebalance) ? ErrorCode::kRebalanceInProgress
                                                 : ErrorCode::kNone;
