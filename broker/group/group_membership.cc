@@ -157,18 +157,25 @@ void GroupCoordinator::Impl::join_unknown(Group& g, JoinRequest& req, JoinCallba
         auto old_cb = std::move(old->awaiting_sync);
         d.add([old_cb] { old_cb(SyncResult::failure(ErrorCode::kFencedInstanceId)); });
       }
-      bool was_leader = g.is_leader(*old_id);
+      const std::string leader_before = g.leader().value_or("");
       g.replace_static_member(*req.group_instance_id, *old_id, new_id);
       Member& m = *g.member(new_id);
+      m.protocols = req.protocols;
+      m.rebalance_timeout_ms = req.rebalance_timeout_ms;
+      m.session_timeout_ms = req.session_timeout_ms;
       arm_heartbeat(g, m);
-      if (g.is(GroupState::kStable) && !was_leader && m.matches(req.protocols)) {
-        // Nothing changed for the group: hand back the current generation without a rebalance.
-        JoinResult r = current_join_result(g, new_id);
-        r.members.clear();
-        d.add([cb, r] { cb(r); });
+      if (g.is(GroupState::kPreparingRebalance)) {
+        m.awaiting_join = std::move(cb);
         return;
       }
-      return update_member_and_rebalance(g, m, req, std::move(cb), d);
+      // Stable or waiting for the assignment: no rebalance (Kafka 2.4). The answer names the
+      // leader as it was, so a returning leader does not compute an assignment that a group in
+      // this state would never hand out.
+      JoinResult r = current_join_result(g, new_id);
+      r.leader = leader_before;
+      r.members.clear();
+      d.add([cb, r] { cb(r); });
+      return;
     }
   }
   if (g.members().size() >= static_cast<size_t>(settings.max_size)) {
@@ -547,6 +554,8 @@ ErrorCode GroupCoordinator::heartbeat(const std::string& group_id, const std::st
                                       int32_t generation) {
   std::lock_guard lock(impl_->mu);
   ErrorCode error = impl_->check_coordinator(group_id);
+  // While the partition loads, Kafka 2.4 answers heartbeats blindly: the member keeps its place.
+  if (error == ErrorCode::kCoordinatorLoadInProgress) return ErrorCode::kNone;
   if (coordinator_error(error)) return error;
   Group* g = impl_->find(group_id);
   if (g == nullptr) return ErrorCode::kUnknownMemberId;

@@ -113,6 +113,7 @@ TEST_F(GroupCoordinatorTest, NotCoordinatorUntilLoadedAndLoadInProgressMeanwhile
   EXPECT_EQ(ErrorCode::kNotCoordinator, (*join(""))->error);
   uint64_t token = coordinator_->begin_loading(0);
   EXPECT_EQ(ErrorCode::kCoordinatorLoadInProgress, (*join(""))->error);
+  EXPECT_EQ(ErrorCode::kNone, heartbeat("someone", 3));  // answered blindly while loading
   EXPECT_EQ(ErrorCode::kCoordinatorLoadInProgress, coordinator_->list_groups().error);
   coordinator_->finish_loading(0, token, LoadedOffsets{});
   EXPECT_FALSE(join("")->has_value());  // now it parks in the initial delay
@@ -330,13 +331,19 @@ TEST_F(GroupCoordinatorTest, StaticMemberRejoiningGetsANewIdAndFencesTheOld) {
   ASSERT_TRUE(j->has_value());
   std::string old_id = (*j)->member_id;
   sync(old_id, 1, {{old_id, {9}}});
-  // The leader came back: no MEMBER_ID_REQUIRED, a rebalance that completes at once since the
-  // only member has rejoined, under a new member id.
+  // The leader came back: no MEMBER_ID_REQUIRED and no rebalance; a new member id, the same
+  // generation, and the leader named as it was (Kafka 2.4).
   auto again = join("", {}, true, kSession, "instance-1");
   ASSERT_TRUE(again->has_value());
   EXPECT_EQ(ErrorCode::kNone, (*again)->error);
-  EXPECT_EQ(2, (*again)->generation);
+  EXPECT_EQ(1, (*again)->generation);
   EXPECT_NE(old_id, (*again)->member_id);
+  EXPECT_EQ(old_id, (*again)->leader);
+  EXPECT_TRUE((*again)->members.empty());
+  EXPECT_EQ("Stable", state());
+  auto s = sync((*again)->member_id, 1);
+  ASSERT_TRUE(s->has_value());
+  EXPECT_EQ(std::vector<uint8_t>{9}, (*s)->assignment);  // the assignment moved with it
   EXPECT_EQ(ErrorCode::kFencedInstanceId,
             coordinator_->heartbeat("g", old_id, std::string("instance-1"), 1));
 }
