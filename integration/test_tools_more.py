@@ -221,6 +221,8 @@ class ToolsMoreTest(harness.ClusterTestCase):
                 (GET_OFFSETS, ["--broker-list", self.bootstrap, "--topic", "t", "--time", "-5"]),
                 (GET_OFFSETS, ["--broker-list", self.bootstrap, "--topic", "t",
                                "--partitions", "a"]),
+                (GET_OFFSETS, ["--broker-list", self.bootstrap, "--topic", "t",
+                               "--output", "json"]),
                 (ELECTION, ["--bootstrap-server", self.bootstrap, "--all-topic-partitions"]),
                 (ELECTION, ["--bootstrap-server", self.bootstrap, "--election-type", "preferred"]),
                 (ELECTION, ["--bootstrap-server", self.bootstrap, "--election-type", "preferred",

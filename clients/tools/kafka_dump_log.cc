@@ -32,6 +32,10 @@ int main(int argc, char** argv) {
         "Accepted for compatibility; keys are always printed as strings."}},
       "Error: "};
   return run_tool(info, argc, argv, std::cout, std::cerr, [](ToolContext& ctx) {
+    // Kafka's tool has no JSON output; refuse rather than print text under --output json.
+    if (ctx.output == OutputFormat::kJson) {
+      throw UsageError("--output json is not supported by kafka-dump-log (text only)");
+    }
     auto files_opt = ctx.options.value("files");
     if (!files_opt) throw UsageError("Missing required argument \"[files]\"");
     std::vector<std::string> files;

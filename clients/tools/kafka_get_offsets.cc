@@ -29,6 +29,10 @@ int main(int argc, char** argv) {
         "(default: 1000)"}},
       "Error: "};
   return run_tool(info, argc, argv, std::cout, std::cerr, [](ToolContext& ctx) {
+    // Kafka's tool has no JSON output; refuse rather than print text under --output json.
+    if (ctx.output == OutputFormat::kJson) {
+      throw UsageError("--output json is not supported by kafka-get-offsets (text only)");
+    }
     if (auto list = ctx.options.value("broker-list")) {
       if (ctx.options.has("bootstrap-server")) {
         throw UsageError("Option --broker-list is not valid with --bootstrap-server");

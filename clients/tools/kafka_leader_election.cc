@@ -67,6 +67,10 @@ int main(int argc, char** argv) {
         "\"partition\": 1}, ...]}"}},
       "Error: "};
   return run_tool(info, argc, argv, std::cout, std::cerr, [](ToolContext& ctx) {
+    // Kafka's tool has no JSON output; refuse rather than print text under --output json.
+    if (ctx.output == OutputFormat::kJson) {
+      throw UsageError("--output json is not supported by kafka-leader-election (text only)");
+    }
     if (auto admin_config = ctx.options.value("admin.config")) {
       if (ctx.options.has("command-config")) {
         throw UsageError("Option --admin.config is not valid with --command-config");
