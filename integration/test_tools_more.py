@@ -209,6 +209,38 @@ class ToolsMoreTest(harness.ClusterTestCase):
                       "org.apache.kafka.common.errors.UnknownTopicOrPartitionException" % topic, out)
         self.assertEqual("Error: 1 replica(s) could not be elected\n", err)
 
+        # Every partition of the cluster: after broker 3 restarts, t-1 goes back to broker 3.
+        broker3 = self.cluster.broker(3)
+        broker3.restart()
+        harness.wait_until(lambda: 3 in self.metadata_partitions(topic)[1][2] and
+                           self.metadata_partitions(topic)[1][0] not in (-1, 3), 60,
+                           "broker 3 back in the ISR, not leading")
+        # Every other topic's replicas on broker 3 must be back in sync too, or their preferred
+        # leader is not available.
+        harness.wait_until(lambda: all(
+            len(isr) == len(replicas) for t in self.admin().list_topics(timeout=10).topics
+            for _, replicas, isr in self.metadata_partitions(t).values()), 60, "full ISRs")
+        out = self.ok(run(*election, "--all-topic-partitions"))
+        done = re.search(r"^Successfully completed leader election \(PREFERRED\) for partitions "
+                         r"(.*)$", out, re.M)
+        self.assertTrue(done, out)
+        self.assertIn("%s-1" % topic, done.group(1).split(", "))
+        self.assertNotIn("%s-0" % topic, done.group(1).split(", "))
+        harness.wait_until(lambda: self.metadata_partitions(topic)[1][0] == 3, 30,
+                           "broker 3 leads %s-1 in the metadata" % topic)
+        for t, parts in ((t, self.metadata_partitions(t)) for t in
+                         self.admin().list_topics(timeout=10).topics):
+            for p, (leader, replicas, _) in parts.items():
+                self.assertEqual(replicas[0], leader, "%s-%d leader is the preferred one" % (t, p))
+
+        json_file = os.path.join(self.cluster.work_dir, "election.json")
+        with open(json_file, "w") as f:
+            f.write('{"partitions": [{"topic": "%s", "partition": 0}, '
+                    '{"topic": "%s", "partition": 1}]}' % (topic, topic))
+        out = self.ok(run(*election, "--path-to-json-file", json_file))
+        self.assertEqual("Valid replica already elected for partitions %s-0, %s-1\n" % (
+            topic, topic), out)
+
     # ---- failures -----------------------------------------------------------------------------
 
     def test_failures_one_line_bounded(self):
