@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <sstream>
 
 #include "protocol/records/bytes.h"
@@ -155,6 +156,23 @@ TEST(DumpLog, VerifyIndexOnlyReportsMismatches) {
   EXPECT_EQ("Mismatches in :/d/i.index\n  Index offset: 0, log offset: 1\n", err.str());
 }
 
+TEST(DumpLog, MismatchOrderAndAbsolutePaths) {
+  size_t second = 0;
+  auto seg = two_batch_segment(&second);
+  std::vector<uint8_t> idx;
+  put_offset_entry(&idx, 0, 0);                             // the batch ends at 1
+  put_offset_entry(&idx, 3, static_cast<int32_t>(second));  // the batch ends at 2
+  std::ostringstream out, err;
+  DumpProblems problems;
+  dump_offset_index("rel.index", 0, idx, seg, {}, out, &problems);
+  problems.print(err);
+  std::string abs = std::filesystem::absolute("rel.index").string();
+  // Kafka prepends offset index mismatches: the last one found comes first.
+  EXPECT_EQ("Mismatches in :" + abs +
+                "\n  Index offset: 3, log offset: 2\n  Index offset: 0, log offset: 1\n",
+            err.str());
+}
+
 TEST(DumpLog, IndexSanityCheck) {
   std::vector<uint8_t> idx;
   put_offset_entry(&idx, 1, 0);
@@ -184,11 +202,11 @@ TEST(DumpLog, TimeIndexEntriesAndTimestampMismatch) {
   tidx.resize(tidx.size() + 24);
   std::ostringstream out, err;
   DumpProblems problems;
-  dump_time_index("t.timeindex", 0, tidx, offsets, seg, {}, out, &problems);
+  dump_time_index("/d/t.timeindex", 0, tidx, offsets, seg, {}, out, &problems);
   EXPECT_EQ("timestamp: 1005 offset: 1\ntimestamp: 1999 offset: 2\n", out.str());
   problems.print(err);
   EXPECT_EQ(
-      "Found timestamp mismatch in :t.timeindex\n  Index timestamp: 1999, log timestamp: "
+      "Found timestamp mismatch in :/d/t.timeindex\n  Index timestamp: 1999, log timestamp: "
       "2000\n",
       err.str());
 }

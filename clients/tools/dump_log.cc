@@ -1,6 +1,7 @@
 #include "clients/tools/dump_log.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -46,14 +47,18 @@ std::string bytes_text(const std::optional<std::vector<uint8_t>>& b) {
   return b ? std::string(b->begin(), b->end()) : std::string();
 }
 
-// One entry of the (file path -> pairs) lists; Kafka prepends to its per-file lists, so the
-// report shows the most recent problem first.
+// One entry of the (file -> pairs) lists, keyed by absolute path as Kafka's report is. Kafka
+// prepends to the index and non-consecutive lists (the report shows the most recent problem
+// first) and appends to the time index ones; `prepend` keeps both orders.
 void note(std::vector<std::pair<std::string, std::vector<std::pair<int64_t, int64_t>>>>* lists,
-          const std::string& file, int64_t a, int64_t b) {
+          const std::string& path, int64_t a, int64_t b, bool prepend) {
+  std::error_code ec;
+  std::string file = std::filesystem::absolute(path, ec).string();
+  if (ec) file = path;
   auto it = std::find_if(lists->begin(), lists->end(),
                          [&](const auto& entry) { return entry.first == file; });
   if (it == lists->end()) it = lists->insert(lists->end(), {file, {}});
-  it->second.insert(it->second.begin(), {a, b});
+  it->second.insert(prepend ? it->second.begin() : it->second.end(), {a, b});
 }
 
 // One batch of a log file as Kafka's FileLogInputStream sees it: the size prefix says how long it
@@ -243,7 +248,7 @@ void dump_log_segment(const std::string& name, int64_t base_offset, std::span<co
   int64_t last_offset = -1;
   auto check_consecutive = [&](int64_t offset) {
     if (last_offset != -1 && offset != last_offset + 1) {
-      note(&problems->non_consecutive, name, last_offset, offset);
+      note(&problems->non_consecutive, name, last_offset, offset, true);
     }
     last_offset = offset;
   };
@@ -378,7 +383,7 @@ void dump_offset_index(const std::string& path, int64_t base_offset, std::span<c
     }
     auto batch = batch_at(slice, 0);
     int64_t found = batch ? batch_last_offset(*batch) : -1;
-    if (found != e.offset) note(&problems->index_mismatches, path, e.offset, found);
+    if (found != e.offset) note(&problems->index_mismatches, path, e.offset, found, true);
     if (!options.verify_only) out << "offset: " << e.offset << " position: " << e.position << "\n";
   }
 }
@@ -423,9 +428,9 @@ void dump_time_index(const std::string& path, int64_t base_offset, std::span<con
       if (batch_last_offset(*batch) >= e.offset) break;
     }
     if (!batch) {
-      note(&problems->offset_not_found, path, e.offset, -1);
+      note(&problems->offset_not_found, path, e.offset, -1, false);
     } else if (batch_last_offset(*batch) != e.offset) {
-      note(&problems->offset_not_found, path, e.offset, batch_last_offset(*batch));
+      note(&problems->offset_not_found, path, e.offset, batch_last_offset(*batch), false);
     } else {
       int64_t max_ts = -1;
       std::vector<records::Record> recs;
@@ -435,9 +440,9 @@ void dump_time_index(const std::string& path, int64_t base_offset, std::span<con
       } else if (batch->magic < 2) {
         max_ts = parse_legacy(batch->bytes).timestamp;
       }
-      if (max_ts != e.timestamp) note(&problems->time_mismatches, path, e.timestamp, max_ts);
+      if (max_ts != e.timestamp) note(&problems->time_mismatches, path, e.timestamp, max_ts, false);
       if (prev_timestamp >= e.timestamp) {
-        note(&problems->time_out_of_order, path, e.timestamp, prev_timestamp);
+        note(&problems->time_out_of_order, path, e.timestamp, prev_timestamp, false);
       }
     }
     if (!options.verify_only)
