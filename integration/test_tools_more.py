@@ -144,6 +144,43 @@ class ToolsMoreTest(harness.ClusterTestCase):
         self.assertIn("%s.index passed sanity check." % seg, out)
         self.assertIn("%s.timeindex passed sanity check." % seg, out)
 
+    def test_dump_log_rolled_segments_and_producer_snapshots(self):
+        from confluent_kafka import Producer
+        topic = self.unique_topic("roll")
+        # Small segments: several rolls, and a producer snapshot at each roll.
+        self.create_topic(topic, 1, 1, config={"segment.bytes": "1024"})
+        p = Producer({"bootstrap.servers": self.bootstrap, "enable.idempotence": True,
+                      "linger.ms": 0, "log_level": 0})
+        for i in range(40):
+            p.produce(topic, value=b"roll-value-%03d" % i, partition=0)
+            p.flush(30)
+        d = self.partition_dir(topic, 0)
+        logs = sorted(f for f in os.listdir(d) if f.endswith(".log"))
+        self.assertGreater(len(logs), 2, logs)
+        out = self.ok(run(DUMP_LOG, "--files", ",".join(os.path.join(d, f) for f in logs),
+                          "--deep-iteration"))
+        starts = [int(x) for x in re.findall(r"^Starting offset: (\d+)$", out, re.M)]
+        self.assertEqual([int(f.split(".")[0]) for f in logs], starts)
+        offsets = [int(x) for x in re.findall(r"^\| offset: (\d+) ", out, re.M)]
+        self.assertEqual(list(range(40)), offsets, "every record once, in order, across segments")
+        pids = set(re.findall(r" producerId: (\d+) ", out))
+        self.assertEqual(1, len(pids), "one idempotent producer")
+        snapshots = sorted(f for f in os.listdir(d) if f.endswith(".snapshot"))
+        self.assertTrue(snapshots, os.listdir(d))
+        snap = os.path.join(d, snapshots[-1])
+        rc, out, err, _ = run(DUMP_LOG, "--files", snap)
+        self.assertEqual((0, ""), (rc, err))
+        entries = re.findall(r"^producerId: (\d+) producerEpoch: (\d+) coordinatorEpoch: -1 "
+                             r"currentTxnFirstOffset: None firstSequence: (\d+) lastSequence: "
+                             r"(\d+) lastOffset: (\d+) offsetDelta: (\d+) timestamp: (\d+)$",
+                             out, re.M)
+        self.assertTrue(entries, out)
+        below = int(snapshots[-1].split(".")[0])
+        for pid, _, first, last, last_offset, delta, _ in entries:
+            self.assertIn(pid, pids)
+            self.assertEqual(int(last) - int(first), int(delta))
+            self.assertLess(int(last_offset), below, "a snapshot holds batches below its offset")
+
     # ---- kafka-get-offsets --------------------------------------------------------------------
 
     def test_get_offsets_earliest_latest_by_time(self):

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "protocol/records/bytes.h"
+#include "protocol/records/crc32c.h"
 #include "protocol/records/record_batch.h"
 
 namespace kb::tools {
@@ -209,6 +210,49 @@ TEST(DumpLog, TimeIndexEntriesAndTimestampMismatch) {
       "Found timestamp mismatch in :/d/t.timeindex\n  Index timestamp: 1999, log timestamp: "
       "2000\n",
       err.str());
+}
+
+TEST(DumpLog, ProducerSnapshotEntriesAndCorruption) {
+  std::vector<uint8_t> snap(10 + 46);
+  using records::detail::store_be16, records::detail::store_be32, records::detail::store_be64;
+  store_be16(snap.data(), 1);
+  store_be32(snap.data() + 6, 1);
+  uint8_t* e = snap.data() + 10;
+  store_be64(e, 7);                   // producer id
+  store_be16(e + 8, 2);               // epoch
+  store_be32(e + 10, 14);             // last sequence
+  store_be64(e + 14, 40);             // last offset
+  store_be32(e + 22, 4);              // offset delta
+  store_be64(e + 26, 1700000000000);  // timestamp
+  store_be32(e + 34, static_cast<uint32_t>(-1));
+  store_be64(e + 38, static_cast<uint64_t>(-1));
+  store_be32(snap.data() + 2, records::crc32c(std::span<const uint8_t>(snap).subspan(6)));
+  std::ostringstream out, err;
+  dump_producer_snapshot(snap, out, err);
+  EXPECT_EQ(
+      "producerId: 7 producerEpoch: 2 coordinatorEpoch: -1 currentTxnFirstOffset: None "
+      "firstSequence: 10 lastSequence: 14 lastOffset: 40 offsetDelta: 4 "
+      "timestamp: 1700000000000\n",
+      out.str());
+  EXPECT_EQ("", err.str());
+  snap[20] ^= 1;
+  std::ostringstream out2, err2;
+  dump_producer_snapshot(snap, out2, err2);
+  EXPECT_EQ("", out2.str());
+  EXPECT_EQ(0u, err2.str().find("Snapshot is corrupt (CRC is no longer valid). Stored crc: "));
+}
+
+TEST(DumpLog, TxnIndexEntries) {
+  std::vector<uint8_t> idx(34);
+  records::detail::store_be16(idx.data(), 0);
+  records::detail::store_be64(idx.data() + 2, 9);
+  records::detail::store_be64(idx.data() + 10, 100);
+  records::detail::store_be64(idx.data() + 18, 120);
+  records::detail::store_be64(idx.data() + 26, 121);
+  std::ostringstream out;
+  dump_txn_index(idx, out);
+  EXPECT_EQ("version: 0 producerId: 9 firstOffset: 100 lastOffset: 120 lastStableOffset: 121\n",
+            out.str());
 }
 
 TEST(DumpLog, DumpFilesUnknownAndMissing) {

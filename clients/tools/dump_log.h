@@ -65,6 +65,18 @@ void dump_time_index(const std::string& path, int64_t base_offset, std::span<con
                      std::span<const uint8_t> offset_index, std::span<const uint8_t> log,
                      const DumpLogOptions& options, std::ostream& out, DumpProblems* problems);
 
+// Dumps a producer state snapshot (docs/formats/log-format.md): a line per entry, Kafka's
+// "producerId: .. producerEpoch: .. coordinatorEpoch: .. currentTxnFirstOffset: None
+// firstSequence: .. lastSequence: .. lastOffset: .. offsetDelta: .. timestamp: ..". A bad version,
+// CRC or length prints Kafka's CorruptSnapshotException message on `err` instead.
+void dump_producer_snapshot(std::span<const uint8_t> snapshot, std::ostream& out,
+                            std::ostream& err);
+
+// Dumps a transaction index (34-byte aborted-transaction entries): "version: .. producerId: ..
+// firstOffset: .. lastOffset: .. lastStableOffset: ..". The broker writes none today; the format
+// is Kafka's so copied Kafka files can be read.
+void dump_txn_index(std::span<const uint8_t> index, std::ostream& out);
+
 // The whole tool after option parsing: reads each file, prints "Dumping <file>" and its dump,
 // then the problems to `err`. Returns the exit code: 0 (also when problems were found, as Kafka),
 // 1 when a file could not be read or an index failed the sanity check.
