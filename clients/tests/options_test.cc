@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "clients/tools/get_offsets.h"
+
 #include "clients/tools/tool.h"
 
 namespace kb::tools {
@@ -110,6 +112,25 @@ TEST(RunTool, ExitCodesAndOneLineMessages) {
   EXPECT_NE(std::string::npos, out.find("--timeout-ms"));
   EXPECT_EQ(0, run({"--version"}, &out, &err));
   EXPECT_EQ(0u, out.find("t 0.1.0"));
+}
+
+}  // namespace
+}  // namespace kb::tools
+
+namespace kb::tools {
+namespace {
+
+TEST(GetOffsetsOptions, PartitionsTimeAndLines) {
+  EXPECT_EQ((std::set<int32_t>{0, 2}), parse_partition_list("2,0"));
+  EXPECT_TRUE(parse_partition_list("").empty());
+  EXPECT_THROW(parse_partition_list("0,x"), UsageError);
+  EXPECT_THROW(parse_partition_list("-1"), UsageError);
+  EXPECT_EQ(-1, parse_offset_time("-1"));
+  EXPECT_EQ(-2, parse_offset_time("-2"));
+  EXPECT_EQ(1700000000000, parse_offset_time("1700000000000"));
+  EXPECT_THROW(parse_offset_time("-3"), UsageError);
+  EXPECT_THROW(parse_offset_time("latest"), UsageError);
+  EXPECT_EQ("t:0:5\nt:1:\nt:10:7\n", format_offsets("t", {{10, 7}, {0, 5}, {1, std::nullopt}}));
 }
 
 }  // namespace

@@ -1,0 +1,173 @@
+// kafka-leader-election: preferred leader election (Kafka 2.4's LeaderElectionCommand).
+//
+// The broker does not serve ElectLeaders (API 43), so the election is triggered the way Kafka
+// 2.4's kafka-preferred-replica-election does it: the partitions are written to
+// /admin/preferred_replica_election in ZooKeeper (--zookeeper), the controller elects the
+// preferred replicas and deletes the node. The outcome is read back from the brokers' metadata
+// (--bootstrap-server). Unclean elections need ElectLeaders and are refused.
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "clients/errors.h"
+#include "clients/metadata.h"
+#include "clients/tools/leader_election.h"
+#include "clients/tools/tool.h"
+#include "coordinator/zk_client.h"
+#include "coordinator/znodes.h"
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("Cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Kafka's tool uses a 30 s ZooKeeper session; connecting is bounded by --timeout-ms.
+constexpr int kSessionTimeoutMs = 30000;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace kb::tools;
+  using kb::clients::TopicPartition;
+  ToolInfo info{
+      "kafka-leader-election",
+      "This tool attempts to elect a new leader for a set of topic partitions. The type of "
+      "elections supported are preferred replicas and unclean replicas.",
+      {{"bootstrap-server", "host:port",
+        "A hostname and port for the broker to connect to, in the form\n"
+        "host:port. Multiple comma separated URLs can be given. REQUIRED."},
+       {"admin.config", "config file",
+        "Configuration properties files to pass to the admin\n"
+        "client (same as --command-config)."},
+       {"zookeeper", "host:port",
+        "REQUIRED for now: the ZooKeeper connect string; the election is\n"
+        "requested through /admin/preferred_replica_election because the\n"
+        "brokers do not serve ElectLeaders (API 43)."},
+       {"election-type", "election type",
+        "Type of election to attempt. Possible values are \"preferred\" for\n"
+        "preferred leader election or \"unclean\" for unclean leader election\n"
+        "(unclean is not supported: it needs ElectLeaders). REQUIRED."},
+       {"topic", "topic name",
+        "Name of topic for which to perform an election. REQUIRED if\n"
+        "--partition is specified."},
+       {"partition", "partition id",
+        "Partition id for which to perform an election. REQUIRED if --topic is\n"
+        "specified."},
+       {"all-topic-partitions", "", "Perform election on all of the eligible topic partitions."},
+       {"path-to-json-file", "Path to JSON file",
+        "The JSON file with the list of partition for which leader elections\n"
+        "should be performed. Format: {\"partitions\": [{\"topic\": \"foo\",\n"
+        "\"partition\": 1}, ...]}"}},
+      "Error: "};
+  return run_tool(info, argc, argv, std::cout, std::cerr, [](ToolContext& ctx) {
+    // Kafka's tool has no JSON output; refuse rather than print text under --output json.
+    if (ctx.output == OutputFormat::kJson) {
+      throw UsageError("--output json is not supported by kafka-leader-election (text only)");
+    }
+    if (auto admin_config = ctx.options.value("admin.config")) {
+      if (ctx.options.has("command-config")) {
+        throw UsageError("Option --admin.config is not valid with --command-config");
+      }
+      try {
+        kb::clients::apply_properties(ctx.client, kb::clients::load_properties(*admin_config));
+        if (auto servers = ctx.options.value("bootstrap-server")) {
+          ctx.client.bootstrap = kb::clients::parse_bootstrap(*servers);
+        }
+        // The file must not lift the client timeouts above the tool's bound.
+        ctx.client.api_timeout = std::min(ctx.client.api_timeout, ctx.timeout);
+        ctx.client.request_timeout = std::min(ctx.client.request_timeout, ctx.timeout);
+        ctx.client.connect_timeout = std::min(ctx.client.connect_timeout, ctx.timeout);
+      } catch (const std::exception& e) {
+        throw UsageError(e.what());
+      }
+    }
+    if (ctx.client.bootstrap.empty()) {
+      throw UsageError("Missing required argument \"[bootstrap-server]\"");
+    }
+    ElectionCommand cmd = parse_election_command(ctx.options, read_text);
+    if (cmd.type == ElectionType::kUnclean) {
+      throw std::runtime_error(
+          "Unclean leader election needs the ElectLeaders API (43), which these brokers do not "
+          "serve; only --election-type preferred is supported");
+    }
+    auto zk_connect = ctx.options.value("zookeeper");
+    if (!zk_connect) {
+      throw UsageError(
+          "Missing required argument \"[zookeeper]\": the brokers do not serve ElectLeaders (API "
+          "43), the election is requested through ZooKeeper");
+    }
+
+    kb::clients::MetadataClient md(ctx.client);
+    auto deadline = kb::clients::Clock::now() + ctx.timeout;
+    std::optional<std::vector<std::string>> topics;
+    if (!cmd.all_partitions) {
+      topics.emplace();
+      for (const auto& tp : cmd.partitions) topics->push_back(tp.topic);
+    }
+    auto metadata = md.fetch(topics, deadline);
+    ElectionPlan plan = plan_preferred_election(cmd, metadata);
+
+    std::vector<TopicPartition> succeeded;
+    if (!plan.elect.empty()) {
+      auto zk = kb::coordinator::ZkClient::connect(*zk_connect, kSessionTimeoutMs,
+                                                   static_cast<int>(ctx.timeout.count()));
+      std::vector<kb::TopicPartition> request;
+      for (const auto& tp : plan.elect) request.push_back({tp.topic, tp.partition});
+      auto path = kb::coordinator::PreferredReplicaElectionZNode::path();
+      auto created =
+          zk->create(path, kb::coordinator::PreferredReplicaElectionZNode::encode(request));
+      if (created.code == kb::coordinator::ZkCode::kNodeExists) {
+        throw std::runtime_error("Preferred replica leader election currently in progress (" +
+                                 path + " exists). Aborting operation");
+      }
+      if (created.code != kb::coordinator::ZkCode::kOk) {
+        throw std::runtime_error("Failed to create " + path);
+      }
+      // The controller acts on the node asynchronously; the result shows in the metadata.
+      std::vector<TopicPartition> pending = plan.elect;
+      while (!pending.empty()) {
+        std::vector<std::string> names;
+        for (const auto& tp : pending) names.push_back(tp.topic);
+        auto now = md.fetch(names, deadline);
+        std::vector<TopicPartition> still;
+        for (const auto& tp : pending) {
+          bool done = false;
+          auto t = now.topics.find(tp.topic);
+          if (t != now.topics.end()) {
+            for (const auto& p : t->second.partitions) {
+              done |= p.id.value() == tp.partition && !p.replicas.empty() &&
+                      p.leader == p.replicas.front();
+            }
+          }
+          (done ? succeeded : still).push_back(tp);
+        }
+        pending = std::move(still);
+        if (pending.empty() ||
+            kb::clients::Clock::now() + std::chrono::milliseconds(200) >= deadline) {
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+      for (const auto& tp : pending) {
+        plan.failed[tp] =
+            "org.apache.kafka.common.errors.TimeoutException: the controller did not elect the "
+            "preferred replica within the timeout";
+      }
+      std::sort(succeeded.begin(), succeeded.end());
+    }
+    ctx.out << format_election_result(cmd.type, succeeded, plan.not_needed, plan.failed);
+    if (!plan.failed.empty()) {
+      ctx.out.flush();
+      ctx.err << "Error: " << plan.failed.size() << " replica(s) could not be elected\n";
+      return 1;
+    }
+    return 0;
+  });
+}
