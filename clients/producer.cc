@@ -192,9 +192,13 @@ std::future<RecordMetadata> Producer::send(ProducerRecord record, DeliveryCallba
       if (--s.wanted[tp.topic] == 0) s.wanted.erase(tp.topic);
     }
     if (!known()) {
-      std::string why = s.last_metadata_error.empty() ? "" : ": " + s.last_metadata_error;
-      fail_now(s.last_metadata_error_is_network ? ErrorCode::kNetworkException
-                                                : ErrorCode::kRequestTimedOut,
+      // Before any broker has answered (the first connect still pending), the cause is the
+      // network as surely as after a refused connection.
+      bool network = s.last_metadata_error_is_network || !s.metadata_ever_fetched;
+      std::string why = !s.last_metadata_error.empty() ? ": " + s.last_metadata_error
+                        : s.metadata_ever_fetched      ? ""
+                                                       : ": no broker has answered yet";
+      fail_now(network ? ErrorCode::kNetworkException : ErrorCode::kRequestTimedOut,
                "Topic " + tp.topic + " not present in metadata after " +
                    std::to_string(s.config.max_block.count()) + " ms" + why);
     } else {

@@ -13,7 +13,8 @@
 // UNKNOWN_PRODUCER_ID (those fail the batch). Transactions are not supported.
 //
 // Thread-safety: send(), flush() and close() may be called from any thread. Callbacks run on
-// the sender thread and must not block.
+// the sender thread (on the caller's thread for a record send() fails at once) and must not
+// block.
 #include <chrono>
 #include <cstdint>
 #include <functional>

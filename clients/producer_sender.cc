@@ -100,6 +100,7 @@ void Producer::Impl::run_sender() {
       std::lock_guard lock(mu);
       last_metadata_error = error;
       last_metadata_error_is_network = network;
+      if (error.empty()) metadata_ever_fetched = true;
       for (const auto& [name, t] : md.topics) {
         TopicInfo info;
         info.error = t.error;

@@ -65,6 +65,7 @@ struct Producer::Impl {
   std::map<std::string, int> wanted;  // topics send() waits for -> number of waiters
   std::string last_metadata_error;    // why the last metadata fetch failed; empty when it worked
   bool last_metadata_error_is_network = false;
+  bool metadata_ever_fetched = false;  // some broker has answered Metadata
   StickyPartitioner sticky;
   int flushing = 0;
   bool closing = false;
