@@ -220,6 +220,42 @@ class ProducerTest(harness.ClusterTestCase):
                 self.assertEqual(expect, seq)
                 expect += count
 
+    def test_leader_killed_mid_run_retries_without_loss_or_duplicates(self):
+        """The retry path: NETWORK_EXCEPTION / NOT_LEADER_OR_FOLLOWER after the leader dies are
+        retriable in the table; the idempotent producer refreshes metadata, resends the same
+        batches to the new leader, and nothing is lost or written twice."""
+        topic = self.unique_topic("failover")
+        self.create_topic(topic, 1, 3)
+        leader = self.metadata_partitions(topic)[0][0]
+        victim = self.cluster.broker(leader)
+        p = subprocess.Popen([PRODUCER, "--bootstrap-server", self.bootstrap, "--topic", topic,
+                              "--request-required-acks", "all", "--producer-property",
+                              "enable.idempotence=true", "--timeout", "5", "--timeout-ms",
+                              "30000", "--message-send-max-retries", "1000"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            for i in range(300):
+                p.stdin.write("r%d\n" % i)
+                p.stdin.flush()
+                if i == 150:
+                    victim.kill()
+                time.sleep(0.01)
+            p.stdin.close()
+            p.stdin = None  # communicate() must not flush the closed pipe
+            _, err = p.communicate(timeout=90)
+            self.assertEqual(0, p.returncode, err)
+            harness.wait_until(lambda: self.metadata_partitions(topic)[0][0] not in (-1, leader),
+                               30, "a new leader")
+            got = self.read_back(topic, range(1), 300)
+            self.assertEqual(["r%d" % i for i in range(300)], [m.value().decode() for m in got])
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+            victim.start()
+            self.cluster.wait_ready([victim], timeout=60)
+
     def test_unreachable_cluster_fails_in_bounded_time(self):
         port = harness.free_port()
         self.failed(run("--bootstrap-server", "127.0.0.1:%d" % port, "--topic", "t",
