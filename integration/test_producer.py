@@ -198,6 +198,22 @@ class ProducerTest(harness.ClusterTestCase):
         theirs = {m.key().decode(): m.partition() for m in got if m.value() == b"theirs"}
         self.assertEqual(theirs, ours)
 
+    def test_producer_config_file_and_producer_property_precedence(self):
+        topic = self.unique_topic("cfg")
+        self.create_topic(topic, 1, 3)
+        path = os.path.join(self.cluster.work_dir, "producer-%s.properties" % topic)
+        with open(path, "w") as f:
+            f.write("# a Java producer properties file\ncompression.type=gzip\nacks=all\n"
+                    "linger.ms=10\n")
+        self.produce(topic, ["a", "b", "c"], "--producer.config", path)
+        self.assertEqual({1}, {a & 7 for a, _, _, _ in self.batch_headers(topic, 0)})
+        # --producer-property wins over the file.
+        self.produce(topic, ["d"], "--producer.config", path, "--producer-property",
+                     "compression.type=snappy")
+        self.assertEqual(2, self.batch_headers(topic, 0)[-1][0] & 7)
+        got = self.read_back(topic, range(1), 4)
+        self.assertEqual(["a", "b", "c", "d"], [m.value().decode() for m in got])
+
     def test_idempotent_producer_has_producer_id_and_no_duplicates(self):
         topic = self.unique_topic("idem")
         self.create_topic(topic, 2, 3)
