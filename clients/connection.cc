@@ -239,11 +239,9 @@ void Connection::recv_all(uint8_t* data, size_t size, Clock::time_point until) {
   }
 }
 
-std::vector<uint8_t> Connection::roundtrip(int16_t api_key, int16_t version,
-                                           std::span<const uint8_t> body,
-                                           Clock::time_point deadline) {
+int32_t Connection::send_request(int16_t api_key, int16_t version, std::span<const uint8_t> body,
+                                 Clock::time_point until) {
   if (fd_ < 0) throw NetworkError(endpoint_.to_string() + ": connection is closed");
-  Clock::time_point until = std::min(deadline, Clock::now() + request_timeout_);
   protocol::OutBuffer out;
   protocol::Writer w(out);
   size_t size_at = w.reserve_int32();
@@ -253,6 +251,19 @@ std::vector<uint8_t> Connection::roundtrip(int16_t api_key, int16_t version,
   w.patch_int32(size_at, static_cast<int32_t>(out.size() - 4));
   auto bytes = out.flatten();
   send_all(bytes.data(), bytes.size(), until);
+  return header.correlation_id;
+}
+
+void Connection::send_only(int16_t api_key, int16_t version, std::span<const uint8_t> body,
+                           Clock::time_point deadline) {
+  send_request(api_key, version, body, std::min(deadline, Clock::now() + request_timeout_));
+}
+
+std::vector<uint8_t> Connection::roundtrip(int16_t api_key, int16_t version,
+                                           std::span<const uint8_t> body,
+                                           Clock::time_point deadline) {
+  Clock::time_point until = std::min(deadline, Clock::now() + request_timeout_);
+  int32_t correlation_id = send_request(api_key, version, body, until);
 
   uint8_t size_buf[4];
   recv_all(size_buf, 4, until);
@@ -263,7 +274,7 @@ std::vector<uint8_t> Connection::roundtrip(int16_t api_key, int16_t version,
   std::vector<uint8_t> frame(static_cast<size_t>(size));
   recv_all(frame.data(), frame.size(), until);
   protocol::Reader r(frame.data(), frame.size());
-  if (r.read_int32() != header.correlation_id) fail("correlation id mismatch");
+  if (r.read_int32() != correlation_id) fail("correlation id mismatch");
   // Response header v1 (a tag buffer) for flexible versions, except ApiVersions (always v0).
   if (api_key != kApiVersionsKey && protocol::request_is_flexible(api_key, version)) {
     try {

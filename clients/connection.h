@@ -57,12 +57,19 @@ class Connection {
   // NetworkError on I/O errors and timeouts; the connection is then closed (is_open() false).
   std::vector<uint8_t> roundtrip(int16_t api_key, int16_t version, std::span<const uint8_t> body,
                                  Clock::time_point deadline);
+  // Sends a request the broker does not answer (Produce with acks=0): returns once the bytes
+  // are written. Same errors as roundtrip().
+  void send_only(int16_t api_key, int16_t version, std::span<const uint8_t> body,
+                 Clock::time_point deadline);
   bool is_open() const { return fd_ >= 0; }
   void close();
 
  private:
   Connection(Endpoint endpoint, const ClientConfig& config, int fd);
   void negotiate(Clock::time_point deadline);
+  // Frames and writes one request; returns its correlation id.
+  int32_t send_request(int16_t api_key, int16_t version, std::span<const uint8_t> body,
+                       Clock::time_point until);
   void send_all(const uint8_t* data, size_t size, Clock::time_point until);
   void recv_all(uint8_t* data, size_t size, Clock::time_point until);
   [[noreturn]] void fail(const std::string& what);

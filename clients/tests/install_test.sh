@@ -13,4 +13,6 @@ cmake --build "$work/consumer" >/dev/null
 out=$("$work/consumer/consumer")
 echo "$out"
 [ "$out" = "This server does not host this topic-partition.
-network error" ]
+network error
+-973932308
+producer network error" ]

@@ -1,7 +1,10 @@
 // Uses the installed headers and library: parses a bootstrap list, looks up an error message and
-// tries to reach a cluster that is not there (a NetworkError, within the timeout).
+// tries to reach a cluster that is not there (a NetworkError, within the timeout), with the
+// admin client and with the producer (which links the compression codecs).
 #include <clients/admin_client.h>
 #include <clients/errors.h>
+#include <clients/partitioner.h>
+#include <clients/producer.h>
 
 #include <iostream>
 
@@ -15,6 +18,19 @@ int main() {
     admin.list_topics(false);
   } catch (const kb::clients::NetworkError& e) {
     std::cout << "network error\n";
+  }
+  std::string key = "21";
+  std::cout << kb::clients::murmur2({reinterpret_cast<const uint8_t*>(key.data()), key.size()})
+            << "\n";
+  kb::clients::ProducerConfig pc;
+  pc.client = config;
+  pc.max_block = std::chrono::milliseconds(300);
+  pc.compression = kb::clients::CompressionType::kZstd;
+  kb::clients::Producer producer(pc);
+  try {
+    producer.send({"t", std::nullopt, "k", "v", {}, std::nullopt}).get();
+  } catch (const kb::clients::NetworkError& e) {
+    std::cout << "producer network error\n";
     return 0;
   }
   return 1;
