@@ -9,9 +9,11 @@ split a 4-partition topic 2/2 with the range assignor and one takes over when th
 Failures (bad flags, unreachable cluster) exit non-zero with one line on stderr in bounded
 time."""
 
+import glob
 import os
 import signal
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -95,6 +97,20 @@ class ConsoleConsumerTest(harness.ClusterTestCase):
             self.assertEqual([], errors)
         return expected
 
+    def first_batch_codecs(self, topic, partition):
+        """(codec bits, record count) of the first batch of the partition's first segment, on
+        every broker holding a replica: proves the data really is compressed on disk."""
+        out = set()
+        for path in glob.glob(os.path.join(self.cluster.work_dir, "broker-*", "data",
+                                           "%s-%d" % (topic, partition), "*.log")):
+            with open(path, "rb") as f:
+                head = f.read(61)
+            if len(head) == 61:
+                attributes, = struct.unpack(">h", head[21:23])
+                count, = struct.unpack(">i", head[57:61])
+                out.add((attributes & 7, count))
+        return out
+
     def by_partition(self, lines):
         out = {}
         for line in lines:
@@ -122,6 +138,10 @@ class ConsoleConsumerTest(harness.ClusterTestCase):
         # Partitions interleave arbitrarily; within a partition the order is the log's.
         self.assertEqual(self.expected, self.by_partition(out.splitlines()))
         self.assertTrue(out.endswith("\n"))
+        # One 5-record batch, gzip (1) in partition 0 and lz4 (3) in partition 1.
+        self.assertEqual({(1, 5)}, self.first_batch_codecs(self.topic, 0))
+        self.assertEqual({(3, 5)}, self.first_batch_codecs(self.topic, 1))
+        self.assertEqual({(0, 5)}, self.first_batch_codecs(self.topic, 2))
 
     def test_default_format_and_key_separator(self):
         rc, out, err, _ = run("--bootstrap-server", self.bootstrap, "--topic", self.topic,
