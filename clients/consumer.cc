@@ -285,10 +285,11 @@ void ensure_positions(Consumer::State& s, Clock::time_point deadline) {
   }
 }
 
-// Appends the records of one partition's fetched data at or after `position` and below the high
-// watermark; returns the new position.
-int64_t take_records(const std::string& topic, int32_t partition, std::span<const uint8_t> data,
-                     int64_t position, int64_t high_watermark, std::vector<ConsumerRecord>* out) {
+}  // namespace
+
+int64_t detail::take_records(const std::string& topic, int32_t partition,
+                             std::span<const uint8_t> data, int64_t position,
+                             int64_t high_watermark, std::vector<ConsumerRecord>* out) {
   for (auto batch : records::split_batches(data)) {
     records::BatchHeader h{};
     if (!records::parse_batch_header(batch, &h) || h.magic != 2) break;
@@ -328,8 +329,6 @@ int64_t take_records(const std::string& topic, int32_t partition, std::span<cons
   }
   return position;
 }
-
-}  // namespace
 
 std::vector<ConsumerRecord> Consumer::poll(std::chrono::milliseconds timeout) {
   State& s = *state_;
@@ -437,8 +436,8 @@ std::vector<ConsumerRecord> Consumer::poll(std::chrono::milliseconds timeout) {
             continue;
           }
           if (e != ErrorCode::kNone) throw ClientError(e);
-          it->second = take_records(t.topic, p.partition_index, p.records.bytes(), *it->second,
-                                    p.high_watermark, &out);
+          it->second = detail::take_records(t.topic, p.partition_index, p.records.bytes(),
+                                            *it->second, p.high_watermark, &out);
         }
       }
       if (!reset.empty()) {

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <regex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,6 +21,13 @@ namespace kb::clients::detail {
 // Group membership of one consumer: the main thread joins, syncs, commits and leaves through its
 // MetadataClient; the heartbeat thread has its own (connections are not thread-safe) and only
 // flips `rejoin_needed` when the coordinator asks for a rebalance.
+// Appends the records of one partition's fetched data (v2 batches) at or after `position` and
+// below the high watermark, skipping control batches; returns the new position (past skipped
+// control batches and compacted-away offsets too). Throws ClientError(CORRUPT_MESSAGE) for a batch
+// that does not decode.
+int64_t take_records(const std::string& topic, int32_t partition, std::span<const uint8_t> data,
+                     int64_t position, int64_t high_watermark, std::vector<ConsumerRecord>* out);
+
 class GroupMember {
  public:
   explicit GroupMember(const ConsumerConfig& config);
