@@ -336,7 +336,9 @@ void GroupMember::heartbeat_loop() {
   while (!stop_) {
     cv_.wait_for(lock, config_.heartbeat_interval);
     if (stop_) break;
-    if (generation_ < 0 || rejoin_needed_) continue;
+    // Heartbeats continue after a rebalance was announced, until the rejoin starts: the
+    // coordinator keeps the session alive on them while it waits for this member to rejoin.
+    if (generation_ < 0) continue;
     protocol::HeartbeatRequest req;
     req.group_id = config_.group_id;
     req.generation_id = generation_;
