@@ -105,7 +105,9 @@ ErrorCode GroupMember::at_coordinator(MetadataClient& metadata, std::optional<in
       e = attempt(coordinator(metadata, cached, deadline));
     } catch (const NetworkError&) {
       cached.reset();
-      if (Clock::now() >= deadline) throw;
+      // Another attempt needs time to connect; one started at the deadline would only replace
+      // this error with a less telling one.
+      if (Clock::now() + delay >= deadline) throw;
       sleep_backoff(delay, deadline);
       continue;
     } catch (const ClientError& ce) {
