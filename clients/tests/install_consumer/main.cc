@@ -2,6 +2,7 @@
 // tries to reach a cluster that is not there (a NetworkError, within the timeout), with the
 // admin client and with the producer (which links the compression codecs).
 #include <clients/admin_client.h>
+#include <clients/consumer.h>
 #include <clients/errors.h>
 #include <clients/partitioner.h>
 #include <clients/producer.h>
@@ -13,6 +14,9 @@ int main() {
   config.bootstrap = kb::clients::parse_bootstrap("127.0.0.1:1");
   config.api_timeout = std::chrono::milliseconds(300);
   std::cout << kb::clients::error_message(kb::ErrorCode::kUnknownTopicOrPartition) << "\n";
+  // The consumer's public header and the range assignor link from the installed package too.
+  auto split = kb::clients::range_assign({{"a", {"t"}}, {"b", {"t"}}}, {{"t", 2}});
+  if (split["b"].size() != 1) return 1;
   kb::clients::AdminClient admin(config);
   try {
     admin.list_topics(false);
