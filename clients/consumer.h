@@ -20,6 +20,7 @@
 
 #include "clients/client_config.h"
 #include "clients/consumer_groups.h"
+#include "clients/record_header.h"
 
 namespace kb::clients {
 
@@ -47,12 +48,6 @@ struct ConsumerConfig {
 void apply_consumer_properties(ConsumerConfig& config,
                                const std::map<std::string, std::string>& props,
                                std::vector<std::string>* ignored = nullptr);
-
-struct RecordHeader {
-  std::string key;
-  std::optional<std::string> value;
-  bool operator==(const RecordHeader&) const = default;
-};
 
 struct ConsumerRecord {
   std::string topic;

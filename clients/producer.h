@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "clients/client_config.h"
+#include "clients/record_header.h"
 #include "common/error_code.h"
 #include "common/types.h"
 
@@ -66,11 +67,6 @@ struct ProducerConfig {
 void apply_producer_properties(ProducerConfig& config,
                                const std::map<std::string, std::string>& props,
                                std::vector<std::string>* ignored = nullptr);
-
-struct RecordHeader {
-  std::string key;
-  std::optional<std::string> value;
-};
 
 struct ProducerRecord {
   std::string topic;
