@@ -5,6 +5,7 @@
 
 #include "clients/admin_client.h"
 #include "clients/detail/call.h"
+#include "clients/detail/offset_commit.h"
 #include "clients/errors.h"
 #include "protocol/consumer_protocol.h"
 #include "protocol/messages/delete_groups.h"
@@ -219,22 +220,8 @@ std::map<TopicPartition, ErrorCode> AdminClient::alter_group_offsets(
   Clock::time_point until = deadline();
   std::map<TopicPartition, ErrorCode> out;
   ErrorCode error = with_coordinator(metadata_, group, until, [&](Connection& conn, auto&) {
-    protocol::OffsetCommitRequest req;
-    req.group_id = group;
     // A commit from outside the group: the coordinator takes it only while the group is empty.
-    req.generation_id_or_member_epoch = -1;
-    req.member_id = "";
-    for (const auto& [tp, offset] : offsets) {
-      if (req.topics.empty() || req.topics.back().name != tp.topic) {
-        req.topics.emplace_back();
-        req.topics.back().name = tp.topic;
-      }
-      protocol::OffsetCommitRequest::OffsetCommitRequestPartition p;
-      p.partition_index = tp.partition;
-      p.committed_offset = offset;
-      p.committed_metadata = "";
-      req.topics.back().partitions.push_back(std::move(p));
-    }
+    auto req = detail::offset_commit_request(group, -1, "", offsets);
     auto resp = detail::call<protocol::OffsetCommitResponse>(conn, req, until);
     out.clear();
     ErrorCode retry = ErrorCode::kNone;

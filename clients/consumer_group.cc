@@ -4,6 +4,7 @@
 #include <set>
 
 #include "clients/detail/call.h"
+#include "clients/detail/offset_commit.h"
 #include "clients/detail/consumer_state.h"
 #include "clients/errors.h"
 #include "protocol/consumer_protocol.h"
@@ -235,22 +236,10 @@ void GroupMember::commit(MetadataClient& metadata, const std::map<TopicPartition
                          Clock::time_point deadline) {
   if (offsets.empty()) return;
   protocol::OffsetCommitRequest req;
-  req.group_id = config_.group_id;
   {
     std::lock_guard lock(mu_);
-    req.generation_id_or_member_epoch = joined_ ? generation_ : -1;
-    req.member_id = joined_ ? member_id_ : "";
-  }
-  for (const auto& [tp, offset] : offsets) {
-    if (req.topics.empty() || req.topics.back().name != tp.topic) {
-      req.topics.emplace_back();
-      req.topics.back().name = tp.topic;
-    }
-    protocol::OffsetCommitRequest::OffsetCommitRequestPartition p;
-    p.partition_index = tp.partition;
-    p.committed_offset = offset;
-    p.committed_metadata = "";
-    req.topics.back().partitions.push_back(p);
+    req = detail::offset_commit_request(config_.group_id, joined_ ? generation_ : -1,
+                                        joined_ ? member_id_ : "", offsets);
   }
   ErrorCode partition_error = ErrorCode::kNone;
   ErrorCode e = at_coordinator(metadata, coordinator_, deadline, [&](Connection& conn) {

@@ -11,20 +11,17 @@ group, unreachable cluster, bad flags) must exit non-zero with a clear message."
 import datetime
 import json
 import os
-import subprocess
 import threading
 import time
 
 import harness
+from tool_helpers import ToolAssertions, run_tool
 
 TOOL = os.path.join(harness.BUILD_DIR, "bin", "kafka-consumer-groups")
 
 
 def run(*args, timeout=60):
-    start = time.time()
-    p = subprocess.run([TOOL] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True, timeout=timeout)
-    return p.returncode, p.stdout, p.stderr, time.time() - start
+    return run_tool(TOOL, *args, timeout=timeout)
 
 
 def parse_table(text, header):
@@ -57,7 +54,7 @@ def parse_plan(text):
     return {(r[0], r[1], int(r[2])): int(r[3]) for r in parse_table(text, "GROUP ")}
 
 
-class ConsumerGroupsToolTest(harness.ClusterTestCase):
+class ConsumerGroupsToolTest(ToolAssertions, harness.ClusterTestCase):
     NUM_BROKERS = 3
     OVERRIDES = {"offsets.topic.replication.factor": "3", "offsets.topic.num.partitions": "4",
                  "group.initial.rebalance.delay.ms": "0"}
@@ -79,11 +76,6 @@ class ConsumerGroupsToolTest(harness.ClusterTestCase):
 
     def tool(self, *args, **kw):
         return run("--bootstrap-server", self.bootstrap, *args, **kw)
-
-    def ok(self, result):
-        rc, out, err, _ = result
-        self.assertEqual(0, rc, "exit %d, stdout %r, stderr %r" % (rc, out, err))
-        return out
 
     def failed(self, result, pattern, within=None):
         rc, out, err, elapsed = result

@@ -12,10 +12,9 @@ import os
 import re
 import socket
 import struct
-import subprocess
-import time
 
 import harness
+from tool_helpers import ToolAssertions, run_tool
 
 TOPICS = os.path.join(harness.BUILD_DIR, "bin", "kafka-topics")
 API_VERSIONS = os.path.join(harness.BUILD_DIR, "bin", "kafka-broker-api-versions")
@@ -23,10 +22,7 @@ CONFIGS = os.path.join(harness.BUILD_DIR, "bin", "kafka-configs")
 
 
 def run(binary, *args, timeout=60):
-    start = time.time()
-    p = subprocess.run([binary] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True, timeout=timeout)
-    return p.returncode, p.stdout, p.stderr, time.time() - start
+    return run_tool(binary, *args, timeout=timeout)
 
 
 def parse_describe(text):
@@ -54,7 +50,7 @@ def parse_describe(text):
     return out
 
 
-class ToolsTest(harness.ClusterTestCase):
+class ToolsTest(ToolAssertions, harness.ClusterTestCase):
     NUM_BROKERS = 3
     OVERRIDES = {"auto.leader.rebalance.enable": "false", "replica.lag.time.max.ms": "5000"}
 
@@ -63,21 +59,6 @@ class ToolsTest(harness.ClusterTestCase):
 
     def zk(self, *args, **kw):
         return run(TOPICS, "--zookeeper", self.cluster.zk.connect, *args, **kw)
-
-    def ok(self, result):
-        rc, out, err, _ = result
-        self.assertEqual(0, rc, "exit %d, stdout %r, stderr %r" % (rc, out, err))
-        return out
-
-    def failed(self, result, pattern, within=None):
-        rc, out, err, elapsed = result
-        self.assertNotEqual(0, rc, "expected a failure; stdout %r" % out)
-        lines = err.splitlines()
-        self.assertEqual(1, len(lines), "one line on stderr, got %r" % err)
-        self.assertRegex(lines[0], pattern)
-        if within is not None:
-            self.assertLess(elapsed, within, "failure took %.1fs" % elapsed)
-        return lines[0]
 
     def wait_full_isr(self, topic, partitions, rf=3, timeout=60):
         harness.wait_until(lambda: len(self.metadata_partitions(topic)) == partitions and all(

@@ -11,10 +11,10 @@ within the bounded time."""
 
 import os
 import re
-import subprocess
 import time
 
 import harness
+from tool_helpers import ToolAssertions, run_tool
 
 BIN = os.path.join(harness.BUILD_DIR, "bin")
 DUMP_LOG = os.path.join(BIN, "kafka-dump-log")
@@ -31,30 +31,12 @@ BATCH_RE = re.compile(
 
 
 def run(binary, *args, timeout=60):
-    start = time.time()
-    p = subprocess.run([binary] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True, timeout=timeout)
-    return p.returncode, p.stdout, p.stderr, time.time() - start
+    return run_tool(binary, *args, timeout=timeout)
 
 
-class ToolsMoreTest(harness.ClusterTestCase):
+class ToolsMoreTest(ToolAssertions, harness.ClusterTestCase):
     NUM_BROKERS = 3
     OVERRIDES = {"auto.leader.rebalance.enable": "false", "replica.lag.time.max.ms": "5000"}
-
-    def ok(self, result):
-        rc, out, err, _ = result
-        self.assertEqual(0, rc, "exit %d, stdout %r, stderr %r" % (rc, out, err))
-        return out
-
-    def failed(self, result, pattern, within=None):
-        rc, out, err, elapsed = result
-        self.assertNotEqual(0, rc, "expected a failure; stdout %r" % out)
-        lines = err.splitlines()
-        self.assertEqual(1, len(lines), "one line on stderr, got %r" % err)
-        self.assertRegex(lines[0], pattern)
-        if within is not None:
-            self.assertLess(elapsed, within, "failure took %.1fs" % elapsed)
-        return lines[0]
 
     def produce_keyed(self, topic, partition, records, separate_batches=True):
         """records: [(key, value, timestamp_ms)]; returns the acknowledged offsets in order."""

@@ -76,20 +76,6 @@ bool parse_flag(const std::map<std::string, std::string>& props, const std::stri
                    ": expected true or false");
 }
 
-// The formatter properties hold escapes such as "\t" typed on a shell command line.
-std::string unescape(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size()) {
-      char c = s[++i];
-      out += c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 ConsoleConsumerOptions parse_console_consumer_options(const ParsedOptions& options) {

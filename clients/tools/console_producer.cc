@@ -7,20 +7,6 @@ namespace kb::tools {
 
 namespace {
 
-std::string unescape(const std::string& s) {
-  // Kafka's tools take separators like "\t" literally from the shell; accept the escapes.
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size()) {
-      char c = s[++i];
-      out += c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 std::vector<std::string> split(const std::string& s, const std::string& sep) {
   std::vector<std::string> parts;
   size_t start = 0;

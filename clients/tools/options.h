@@ -49,6 +49,10 @@ ParsedOptions parse_options(const std::vector<OptionSpec>& specs, int argc,
 // Integer value of option `name` in [min, max]. Throws UsageError naming the option.
 int64_t parse_integer(const std::string& name, const std::string& text, int64_t min, int64_t max);
 
+// Separators typed on a shell command line arrive as "\t", "\n", "\r": turn them into the
+// characters (Kafka's console tools do the same); any other escaped character stands for itself.
+std::string unescape(const std::string& s);
+
 // The help text: a description paragraph then Kafka's two-column "Option / Description" table.
 std::string format_help(const std::string& description, const std::vector<OptionSpec>& specs);
 
