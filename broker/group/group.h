@@ -73,8 +73,6 @@ struct Member {
   std::vector<uint8_t> assignment;
   JoinCallback awaiting_join;  // set while the member waits in a rebalance
   SyncCallback awaiting_sync;
-  bool is_new = false;  // joined in this rebalance; expires after session timeout if it vanishes
-  int64_t heartbeat_deadline_ms = 0;
   uint64_t heartbeat_token = 0;  // bumps whenever the deadline is re-armed: stale timers no-op
 
   const std::vector<uint8_t>* metadata_for(const std::string& protocol) const;
@@ -142,8 +140,6 @@ class Group {
   // For loading a group from __consumer_offsets.
   void restore(int32_t generation, std::optional<std::string> protocol_type,
                std::optional<std::string> protocol_name, std::optional<std::string> leader);
-  void set_leader(std::optional<std::string> leader) { leader_ = std::move(leader); }
-  void set_protocol_type(std::string type) { protocol_type_ = std::move(type); }
 
   // The record persisted for this group (group metadata value).
   GroupValue to_record(int64_t now_ms) const;

@@ -109,7 +109,6 @@ void GroupCoordinator::Impl::store_group(
 // ---- timers ----
 
 void GroupCoordinator::Impl::arm_heartbeat(Group& g, Member& m) {
-  m.heartbeat_deadline_ms = env.now_ms() + m.session_timeout_ms;
   uint64_t token = ++m.heartbeat_token;
   std::string group_id = g.id(), member_id = m.member_id;
   schedule_locked(m.session_timeout_ms, [this, group_id, member_id, token](Deferred& d) {
@@ -259,7 +258,6 @@ void GroupCoordinator::Impl::add_member_and_rebalance(Group& g, const JoinReques
   m.protocol_type = req.protocol_type;
   m.protocols = req.protocols;
   m.awaiting_join = std::move(cb);
-  m.is_new = true;
   g.add(std::move(m));
   if (g.is(GroupState::kPreparingRebalance) && g.initial_join_delay().active) {
     g.initial_join_delay().new_member_added = true;
@@ -386,7 +384,6 @@ void GroupCoordinator::Impl::complete_join(Group& g, Deferred& d) {
     JoinResult r = current_join_result(g, id);
     auto cb = std::move(m.awaiting_join);
     m.awaiting_join = nullptr;
-    m.is_new = false;
     arm_heartbeat(g, m);
     d.add([cb, r = std::move(r)] { cb(r); });
   }

@@ -377,10 +377,9 @@ void GroupCoordinator::finish_loading(int32_t partition, uint64_t token, LoadedO
   size_t offsets = 0;
   for (auto& [id, value] : loaded.groups) {
     GroupState state = value.members.empty() ? GroupState::kEmpty : GroupState::kStable;
-    auto g = std::make_unique<Group>(id, state, now);
-    std::optional<std::string> protocol_type;
-    if (!value.protocol_type.empty()) protocol_type = value.protocol_type;
-    g->restore(value.generation, protocol_type, value.protocol, value.leader);
+    // The state's age survives the move (it decides when an Empty group's offsets expire).
+    int64_t since = value.current_state_timestamp >= 0 ? value.current_state_timestamp : now;
+    auto g = std::make_unique<Group>(id, state, since);
     for (auto& r : value.members) {
       Member m;
       m.member_id = r.member_id;
@@ -394,7 +393,10 @@ void GroupCoordinator::finish_loading(int32_t partition, uint64_t token, LoadedO
       m.assignment = std::move(r.assignment);
       g->add(std::move(m));
     }
-    g->set_leader(value.leader);  // add() made the first member leader
+    // After the members, so that the record's leader and protocol type win over add()'s picks.
+    std::optional<std::string> protocol_type;
+    if (!value.protocol_type.empty()) protocol_type = value.protocol_type;
+    g->restore(value.generation, protocol_type, value.protocol, value.leader);
     for (auto& [mid, m] : g->members()) impl_->arm_heartbeat(*g, m);
     impl_->groups[id] = std::move(g);
   }

@@ -486,6 +486,22 @@ TEST_F(GroupCoordinatorTest, OffsetsOfAnEmptyGroupExpireAfterRetention) {
   EXPECT_TRUE(coordinator_->list_groups().groups.empty());
 }
 
+TEST_F(GroupCoordinatorTest, ALoadedEmptyGroupKeepsTheAgeOfItsState) {
+  // Empty since one retention period ago on the previous coordinator: its offsets are due now,
+  // not one retention period after the load.
+  LoadedOffsets loaded;
+  GroupValue value;
+  value.protocol_type = "consumer";
+  value.generation = 3;
+  value.current_state_timestamp = env_.now_ms() - settings_.offsets_retention_ms;
+  loaded.groups["g"] = value;
+  loaded.offsets["g"][{"t", 0}] = OffsetValue{5, -1, "", env_.now_ms(), std::nullopt};
+  uint64_t token = coordinator_->begin_loading(0);
+  coordinator_->finish_loading(0, token, loaded);
+  EXPECT_EQ("Empty", state());
+  EXPECT_EQ(1u, coordinator_->expire_offsets());
+}
+
 TEST_F(GroupCoordinatorTest, ActiveGroupKeepsOffsetsOfSubscribedTopics) {
   own();
   std::string id = stable_single_member();  // subscribed to "t"
