@@ -402,6 +402,7 @@ std::vector<ConsumerRecord> Consumer::poll(std::chrono::milliseconds timeout) {
         req.topics.back().partitions.push_back(p);
       }
       protocol::FetchResponse resp;
+      std::vector<uint8_t> reply;  // owns the bytes resp's records point into
       try {
         Connection& conn = s.metadata.to_broker(BrokerId{leader}, deadline);
         if (conn.version_for(protocol::FetchRequest::kApiKey) < 4) {
@@ -409,7 +410,7 @@ std::vector<ConsumerRecord> Consumer::poll(std::chrono::milliseconds timeout) {
                             "The broker does not support Fetch v4 (record batches)");
         }
         resp = detail::call<protocol::FetchResponse>(
-            conn, req, Clock::now() + wait + s.config.client.request_timeout);
+            conn, req, Clock::now() + wait + s.config.client.request_timeout, nullptr, &reply);
       } catch (const NetworkError&) {
         refresh = true;
         continue;
