@@ -172,11 +172,12 @@ TEST(Payload, SplitLikeJavaStringSplit) {
 
 TEST(ThroughputThrottler, ThrottlesOnlyAboveTheTarget) {
   std::chrono::nanoseconds slept{0};
-  ThroughputThrottler t(100, 1000, [&](std::chrono::nanoseconds d) { slept += d; });
-  EXPECT_FALSE(t.should_throttle(5, 1000));   // no time elapsed yet: never
-  EXPECT_FALSE(t.should_throttle(99, 2000));  // 99/s under 100/s
-  EXPECT_TRUE(t.should_throttle(101, 2000));
-  t.throttle();  // 10 ms of debt >= 2 ms: sleeps it
+  ThroughputThrottler t(100, 1000000, [&](std::chrono::nanoseconds d) { slept += d; });
+  EXPECT_FALSE(t.should_throttle(5, 1000000));   // no time elapsed yet: never
+  EXPECT_FALSE(t.should_throttle(99, 2000000));  // 99/s under 100/s
+  EXPECT_TRUE(t.should_throttle(101, 2000000));
+  EXPECT_TRUE(t.should_throttle(1, 1000100));  // 1 record in 100 us is above 100/s
+  t.throttle();                                // 10 ms of debt >= 2 ms: sleeps it
   EXPECT_EQ(std::chrono::nanoseconds(10000000), slept);
 
   ThroughputThrottler none(-1, 0, [&](std::chrono::nanoseconds) { FAIL(); });

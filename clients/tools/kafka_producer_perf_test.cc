@@ -20,10 +20,14 @@
 
 namespace {
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+int64_t now_ms() {
+  return now_us() / 1000;
 }
 
 std::vector<std::string> read_payloads(const std::string& file, const std::string& delimiter,
@@ -83,9 +87,10 @@ int main(int argc, char** argv) {
         std::optional<std::string> failure;
         int64_t errors = 0;
         int32_t max_size = 0;
-        int64_t start = now_ms();
+        int64_t start_us = now_us();
+        int64_t start = start_us / 1000;
         PerfStats stats(o.num_records, 5000, start);
-        ThroughputThrottler throttler(o.throughput, start);
+        ThroughputThrottler throttler(o.throughput, start_us);
         kb::clients::ProducerRecord record;
         record.topic = o.topic;
         for (int64_t i = 0; i < o.num_records; ++i) {
@@ -98,7 +103,8 @@ int main(int argc, char** argv) {
           record.value = payload;
           auto bytes = static_cast<int32_t>(payload.size());
           max_size = std::max(max_size, bytes);
-          int64_t send_start = now_ms();
+          int64_t send_start_us = now_us();
+          int64_t send_start = send_start_us / 1000;
           producer.send(record, [&, i, send_start,
                                  bytes](const kb::clients::DeliveryReport& report) {
             int64_t now = now_ms();
@@ -116,7 +122,7 @@ int main(int argc, char** argv) {
               ctx.out << *line << std::endl;
             }
           });
-          if (throttler.should_throttle(i, send_start)) throttler.throttle();
+          if (throttler.should_throttle(i, send_start_us)) throttler.throttle();
         }
         producer.close();
         std::lock_guard lock(mu);

@@ -194,17 +194,17 @@ std::vector<std::string> split_payloads(const std::string& content, const std::s
   return out;
 }
 
-ThroughputThrottler::ThroughputThrottler(int64_t target_per_sec, int64_t start_ms, Sleeper sleep)
-    : start_ms_(start_ms),
+ThroughputThrottler::ThroughputThrottler(int64_t target_per_sec, int64_t start_us, Sleeper sleep)
+    : start_us_(start_us),
       target_(target_per_sec),
       sleep_time_ns_(target_per_sec > 0 ? 1000000000LL / target_per_sec : INT64_MAX),
       sleep_(sleep ? std::move(sleep)
                    : [](std::chrono::nanoseconds d) { std::this_thread::sleep_for(d); }) {}
 
-bool ThroughputThrottler::should_throttle(int64_t amount_so_far, int64_t send_start_ms) const {
+bool ThroughputThrottler::should_throttle(int64_t amount_so_far, int64_t send_start_us) const {
   if (target_ < 0) return false;
   // Kafka computes this in float; kept so the decisions are the same.
-  float elapsed_sec = static_cast<float>(send_start_ms - start_ms_) / 1000.f;
+  float elapsed_sec = static_cast<float>(send_start_us - start_us_) / 1e6f;
   return elapsed_sec > 0 &&
          static_cast<float>(amount_so_far) / elapsed_sec > static_cast<float>(target_);
 }

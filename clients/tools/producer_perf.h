@@ -78,15 +78,18 @@ std::vector<std::string> split_payloads(const std::string& content, const std::s
 // Kafka's ThroughputThrottler: after each send, shouldThrottle() says whether the average rate
 // since the start is above the target; throttle() then adds 1/target s of sleep debt and sleeps
 // it off once at least 2 ms have accumulated. The sleep function is injectable for tests.
+// Times are in microseconds where Kafka uses milliseconds: Kafka never throttles while the
+// elapsed time is 0, and with sends of a few microseconds that first millisecond let hundreds of
+// records through unthrottled.
 class ThroughputThrottler {
  public:
   using Sleeper = std::function<void(std::chrono::nanoseconds)>;
-  ThroughputThrottler(int64_t target_per_sec, int64_t start_ms, Sleeper sleep = nullptr);
-  bool should_throttle(int64_t amount_so_far, int64_t send_start_ms) const;
+  ThroughputThrottler(int64_t target_per_sec, int64_t start_us, Sleeper sleep = nullptr);
+  bool should_throttle(int64_t amount_so_far, int64_t send_start_us) const;
   void throttle();
 
  private:
-  int64_t start_ms_;
+  int64_t start_us_;
   int64_t target_;
   int64_t sleep_time_ns_;
   int64_t sleep_deficit_ns_ = 0;
