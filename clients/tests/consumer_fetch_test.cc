@@ -1,9 +1,14 @@
 // How fetched batches become records: compressed batches, positions inside a batch, control
-// batches, the high watermark, headers and null keys.
+// batches, the high watermark, headers and null keys; the Fetch reply kept alive for its records.
 #include <gtest/gtest.h>
 
+#include "clients/connection.h"
+#include "clients/detail/call.h"
 #include "clients/detail/consumer_state.h"
 #include "clients/errors.h"
+#include "clients/tests/scripted_broker.h"
+#include "protocol/messages/api_versions.h"
+#include "protocol/messages/fetch.h"
 #include "protocol/records/record_batch.h"
 
 namespace kb::clients {
@@ -75,6 +80,57 @@ TEST(TakeRecords, TruncatedTrailingBatchIsLeftForTheNextFetch) {
   std::vector<ConsumerRecord> out;
   EXPECT_EQ(2, detail::take_records("t", 0, data, 0, 10, &out));
   EXPECT_EQ(2u, out.size());
+}
+
+// The decoded response's records are views into the reply: with keep_reply they point into the
+// kept bytes (a Fetch bigger than malloc's mmap threshold used to be read after being freed).
+TEST(FetchCall, RecordsPointIntoTheKeptReply) {
+  std::vector<uint8_t> big;
+  int64_t total = 0;
+  for (; big.size() < 2 * 1024 * 1024; total += 100) {
+    int64_t base = total;
+    records::RecordBatchBuilder b;
+    b.set_base_offset(base);
+    std::vector<uint8_t> value(200, 'x');
+    for (int i = 0; i < 100; ++i) {
+      b.add(std::nullopt, std::span<const uint8_t>(value), {}, 1000);
+    }
+    auto one = b.build();
+    big.insert(big.end(), one.begin(), one.end());
+  }
+  clients::testing::ScriptedBroker broker([&](const protocol::RequestHeader& h, protocol::Reader&) {
+    protocol::OutBuffer out;
+    protocol::Writer w(out);
+    if (h.api_key == protocol::ApiVersionsResponse::kApiKey) {
+      protocol::ApiVersionsResponse resp;
+      resp.api_keys = {{18, 0, 2}, {1, 4, 4}};
+      resp.encode(w, h.api_version);
+    } else {
+      protocol::FetchResponse resp;
+      resp.responses.push_back({"t", {}});
+      protocol::FetchResponse::PartitionData p;
+      p.high_watermark = 1 << 30;
+      p.records = protocol::Records::owned(big);
+      resp.responses[0].partitions.push_back(std::move(p));
+      resp.encode(w, h.api_version);
+    }
+    return out.flatten();
+  });
+  ClientConfig config;
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  auto conn = Connection::open({"127.0.0.1", broker.port()}, config, deadline);
+  protocol::FetchRequest req;
+  req.replica_id = -1;
+  std::vector<uint8_t> reply;
+  auto resp = detail::call<protocol::FetchResponse>(*conn, req, deadline, nullptr, &reply);
+  auto view = resp.responses.at(0).partitions.at(0).records.bytes();
+  ASSERT_EQ(big.size(), view.size());
+  EXPECT_GE(view.data(), reply.data());
+  EXPECT_LE(view.data() + view.size(), reply.data() + reply.size());
+  std::vector<ConsumerRecord> recs;
+  EXPECT_EQ(total, detail::take_records("t", 0, view, 0, 1 << 30, &recs));
+  ASSERT_EQ(static_cast<size_t>(total), recs.size());
+  EXPECT_EQ(std::string(200, 'x'), recs.back().value);
 }
 
 }  // namespace
