@@ -78,18 +78,21 @@ int main(int argc, char** argv) {
         if (o.payload_file) payloads = read_payloads(*o.payload_file, o.payload_delimiter, ctx.out);
         ctx.out.flush();
 
+        // Declared before the producer: its callbacks use them until it is closed or destroyed.
+        std::mutex mu;  // guards `failure` and the output from the sender thread
+        std::optional<std::string> failure;
+        int64_t errors = 0;
+        std::optional<PerfStats> stats;
+
         kb::clients::Producer producer(config);
         JavaRandom random(0);
         std::string payload;
         if (o.record_size) payload = random_payload(*o.record_size, random);
 
-        std::mutex mu;  // guards `failure` and the output from the sender thread
-        std::optional<std::string> failure;
-        int64_t errors = 0;
         int32_t max_size = 0;
         int64_t start_us = now_us();
         int64_t start = start_us / 1000;
-        PerfStats stats(o.num_records, 5000, start);
+        stats.emplace(o.num_records, 5000, start);
         ThroughputThrottler throttler(o.throughput, start_us);
         kb::clients::ProducerRecord record;
         record.topic = o.topic;
@@ -117,7 +120,7 @@ int main(int argc, char** argv) {
               }
               return;
             }
-            if (auto line = stats.record(i, static_cast<int32_t>(now - send_start), bytes, now)) {
+            if (auto line = stats->record(i, static_cast<int32_t>(now - send_start), bytes, now)) {
               std::lock_guard lock(mu);
               ctx.out << *line << std::endl;
             }
@@ -128,19 +131,19 @@ int main(int argc, char** argv) {
         std::lock_guard lock(mu);
         if (failure) throw std::runtime_error(*failure);
         int64_t end = now_ms();
-        ctx.out << stats.total(end) << std::endl;
+        ctx.out << stats->total(end) << std::endl;
         if (o.print_metrics) {
           // The library keeps no metrics registry; these are the figures this tool measured, under
           // the names Kafka's producer uses for them.
           const std::string tags = ":{client-id=" + config.client.client_id + "}";
           double secs = static_cast<double>(end - start) / 1000.0;
-          double count = static_cast<double>(stats.count());
+          double count = static_cast<double>(stats->count());
           ctx.out << format_metrics({
               {"producer-metrics:record-send-total" + tags, count},
               {"producer-metrics:record-send-rate" + tags, count / secs},
               {"producer-metrics:record-error-total" + tags, static_cast<double>(errors)},
               {"producer-metrics:record-size-avg" + tags,
-               count > 0 ? static_cast<double>(stats.bytes()) / count : 0.0},
+               count > 0 ? static_cast<double>(stats->bytes()) / count : 0.0},
               {"producer-metrics:record-size-max" + tags, static_cast<double>(max_size)},
           });
         }
