@@ -16,6 +16,7 @@
 #include "clients/tools/reassign_partitions.h"
 #include "clients/tools/tool.h"
 #include "clients/tools/topic_command.h"
+#include "common/logging.h"
 #include "coordinator/kafka_zk.h"
 #include "coordinator/zk_client.h"
 #include "coordinator/znodes.h"
@@ -252,6 +253,8 @@ int verify(ToolContext& ctx, const ReassignCommand& cmd, Cluster& cluster) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // ZooKeeper session chatter would break the one-line error rule; only errors get through.
+  kb::log::init(kb::log::Settings{kb::log::Level::kError, "", true});
   ToolInfo info{
       "kafka-reassign-partitions",
       "This tool helps to moves topic partitions between replicas.",
