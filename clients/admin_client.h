@@ -1,12 +1,12 @@
 #pragma once
 // Topic, config and consumer group administration over the Kafka protocol, routed as Kafka's
-// AdminClient does: CreateTopics, DeleteTopics and CreatePartitions go to the active controller
-// (retried on NOT_CONTROLLER after a metadata refresh); DescribeConfigs/AlterConfigs of a broker
-// go to that broker, of a topic to any broker; listing and describing topics use Metadata.
-// Groups (admin_groups.cc): ListGroups goes to every broker (each lists the groups it
-// coordinates); the other group calls go to the group's coordinator (FindCoordinator, retried on
-// NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE / COORDINATOR_LOAD_IN_PROGRESS); ListOffsets goes to
-// each partition's leader.
+// AdminClient does: CreateTopics, DeleteTopics, CreatePartitions and Alter/List-
+// PartitionReassignments go to the active controller (retried on NOT_CONTROLLER after a
+// metadata refresh); DescribeConfigs/AlterConfigs of a broker go to that broker, of a topic to any
+// broker; listing and describing topics use Metadata. Groups (admin_groups.cc): ListGroups goes to
+// every broker (each lists the groups it coordinates); the other group calls go to the group's
+// coordinator (FindCoordinator, retried on NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE /
+// COORDINATOR_LOAD_IN_PROGRESS); ListOffsets goes to each partition's leader.
 //
 // Every call is bounded by the ClientConfig's api_timeout (or the deadline passed). Per-topic and
 // per-resource failures come back as results with an error code and message; failures of the
@@ -100,6 +100,13 @@ struct ConfigDescription {
   const ConfigEntry* find(const std::string& name) const;
 };
 
+// An ongoing reassignment (ListPartitionReassignments): the full replica set and its halves.
+struct PartitionReassignment {
+  std::vector<BrokerId> replicas;
+  std::vector<BrokerId> adding_replicas;
+  std::vector<BrokerId> removing_replicas;
+};
+
 class AdminClient {
  public:
   explicit AdminClient(ClientConfig config);
@@ -132,6 +139,18 @@ class AdminClient {
   std::vector<OperationResult> alter_configs(
       const std::map<ConfigResource, std::map<std::string, std::string>>& configs,
       bool validate_only = false);
+
+  // ---- partition reassignment (admin_reassignments.cc; KIP-455, at the controller) ----
+  // Per partition: a replica list starts (or replaces) a reassignment, nullopt cancels the
+  // ongoing one. One result per partition (named "topic-partition"): INVALID_REPLICA_ASSIGNMENT,
+  // NO_REASSIGNMENT_IN_PROGRESS, UNKNOWN_TOPIC_OR_PARTITION... Success means the reassignment
+  // started; poll list_partition_reassignments to see it finish.
+  std::map<TopicPartition, OperationResult> alter_partition_reassignments(
+      const std::map<TopicPartition, std::optional<std::vector<BrokerId>>>& reassignments);
+  // The ongoing reassignments among `partitions` (nullopt: all). Throws ClientError on a
+  // top-level error.
+  std::map<TopicPartition, PartitionReassignment> list_partition_reassignments(
+      const std::optional<std::vector<TopicPartition>>& partitions = std::nullopt);
 
   // ---- consumer groups (admin_groups.cc) ----
   // Every group of every broker, sorted by id; only "consumer" and "" (offsets-only) protocol

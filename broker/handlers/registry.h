@@ -48,5 +48,7 @@ void handle_describe_groups(RequestContext ctx);
 void handle_list_groups(RequestContext ctx);
 void handle_delete_groups(RequestContext ctx);
 void handle_offset_delete(RequestContext ctx);
+void handle_alter_partition_reassignments(RequestContext ctx);
+void handle_list_partition_reassignments(RequestContext ctx);
 
 }  // namespace kb::broker

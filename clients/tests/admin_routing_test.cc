@@ -8,9 +8,11 @@
 #include "clients/admin_client.h"
 #include "clients/errors.h"
 #include "clients/tests/scripted_broker.h"
+#include "protocol/messages/alter_partition_reassignments.h"
 #include "protocol/messages/api_versions.h"
 #include "protocol/messages/create_topics.h"
 #include "protocol/messages/describe_configs.h"
+#include "protocol/messages/list_partition_reassignments.h"
 #include "protocol/messages/metadata.h"
 
 namespace kb::clients {
@@ -21,7 +23,7 @@ using testing::ScriptedBroker;
 
 std::vector<uint8_t> api_versions(int16_t version) {
   protocol::ApiVersionsResponse r;
-  r.api_keys = {{18, 0, 3}, {3, 0, 8}, {19, 0, 4}, {32, 0, 3}};
+  r.api_keys = {{18, 0, 3}, {3, 0, 8}, {19, 0, 4}, {32, 0, 3}, {45, 0, 0}, {46, 0, 0}};
   return encode_body(r, version);
 }
 
@@ -30,6 +32,7 @@ struct TwoBrokers {
   std::atomic<int> controller{1};
   std::atomic<int> not_controller_answers{0};
   std::atomic<int> creates_at[3] = {0, 0, 0};
+  std::atomic<int> reassignment_calls_at[3] = {0, 0, 0};
   std::unique_ptr<ScriptedBroker> b1, b2;
 
   std::vector<uint8_t> answer(int me, const protocol::RequestHeader& h, protocol::Reader& body) {
@@ -56,6 +59,46 @@ struct TwoBrokers {
           }
           resp.topics.push_back({t.name, code, std::nullopt});
         }
+        return encode_body(resp, h.api_version);
+      }
+      case 45: {  // KIP-455: only a top-level NOT_CONTROLLER
+        protocol::AlterPartitionReassignmentsRequest req;
+        req.decode(body, h.api_version);
+        ++reassignment_calls_at[me];
+        protocol::AlterPartitionReassignmentsResponse resp;
+        if (me != controller.load()) {
+          resp.error_code = static_cast<int16_t>(ErrorCode::kNotController);
+          return encode_body(resp, h.api_version);
+        }
+        for (const auto& t : req.topics) {
+          auto& out = resp.responses.emplace_back();
+          out.name = t.name;
+          for (const auto& p : t.partitions) {
+            auto& po = out.partitions.emplace_back();
+            po.partition_index = p.partition_index;
+            // A cancellation of nothing, as the controller answers it.
+            if (!p.replicas)
+              po.error_code = static_cast<int16_t>(ErrorCode::kNoReassignmentInProgress);
+          }
+        }
+        return encode_body(resp, h.api_version);
+      }
+      case 46: {
+        protocol::ListPartitionReassignmentsRequest req;
+        req.decode(body, h.api_version);
+        ++reassignment_calls_at[me];
+        protocol::ListPartitionReassignmentsResponse resp;
+        if (me != controller.load()) {
+          resp.error_code = static_cast<int16_t>(ErrorCode::kNotController);
+          return encode_body(resp, h.api_version);
+        }
+        auto& t = resp.topics.emplace_back();
+        t.name = req.topics ? (*req.topics)[0].name : "all";
+        auto& p = t.partitions.emplace_back();
+        p.partition_index = 0;
+        p.replicas = {3, 1};
+        p.adding_replicas = {3};
+        p.removing_replicas = {1};
         return encode_body(resp, h.api_version);
       }
       case 32: {
@@ -118,6 +161,33 @@ TEST(AdminRouting, NotControllerRefreshesMetadataAndRetries) {
   EXPECT_EQ(2, cluster.not_controller_answers.load());  // both, from the old controller
   EXPECT_EQ(1, cluster.creates_at[1].load());
   EXPECT_EQ(1, cluster.creates_at[2].load());
+}
+
+TEST(AdminRouting, PartitionReassignmentsFollowTheControllerOnNotController) {
+  TwoBrokers cluster;
+  AdminClient admin(cluster.config());
+  admin.metadata().refresh(Clock::now() + std::chrono::seconds(5));  // learns controller 1
+  cluster.controller = 2;
+  auto results = admin.alter_partition_reassignments(
+      {{TopicPartition{"t", 0}, std::vector<BrokerId>{BrokerId(3), BrokerId(1)}},
+       {TopicPartition{"t", 1}, std::nullopt}});
+  ASSERT_EQ(2u, results.size());
+  EXPECT_TRUE(results.at({"t", 0}).ok()) << results.at({"t", 0}).message;
+  EXPECT_EQ(ErrorCode::kNoReassignmentInProgress, results.at({"t", 1}).error);
+  EXPECT_EQ("t-1", results.at({"t", 1}).name);
+  EXPECT_EQ(1, cluster.reassignment_calls_at[1].load());  // NOT_CONTROLLER, then re-routed
+  EXPECT_EQ(1, cluster.reassignment_calls_at[2].load());
+
+  cluster.controller = 1;
+  auto listed = admin.list_partition_reassignments(std::vector<TopicPartition>{{"t", 0}});
+  ASSERT_EQ(1u, listed.size());
+  const PartitionReassignment& r = listed.at({"t", 0});
+  EXPECT_EQ((std::vector<BrokerId>{BrokerId(3), BrokerId(1)}), r.replicas);
+  EXPECT_EQ((std::vector<BrokerId>{BrokerId(3)}), r.adding_replicas);
+  EXPECT_EQ((std::vector<BrokerId>{BrokerId(1)}), r.removing_replicas);
+  EXPECT_EQ(2, cluster.reassignment_calls_at[2].load());
+  EXPECT_EQ(2, cluster.reassignment_calls_at[1].load());
+  EXPECT_EQ(1u, admin.list_partition_reassignments().count({"all", 0}));
 }
 
 TEST(AdminRouting, BrokerConfigsGoToThatBrokerTopicConfigsAnywhere) {

@@ -383,9 +383,11 @@ Decision decide(const ControllerContext& context, const ControllerEvent& event) 
           return decide_controller_change(context, e);
         } else if constexpr (std::is_same_v<T, PartitionReassignmentEvent>) {
           return decide_partition_reassignment(context, e);
+        } else if constexpr (std::is_same_v<T, ApiPartitionReassignmentEvent>) {
+          return decide_api_partition_reassignment(context, e);
         } else {
           // StartupEvent, ReelectEvent, ExpireEvent, RegisterBrokerAndReelectEvent: see the
-          // header.
+          // header. ListPartitionReassignmentsEvent only reads the context.
           return Decision{};
         }
       },
@@ -403,6 +405,8 @@ std::string_view event_name(const ControllerEvent& event) {
       "TopicDeletion",
       "TopicDeletionStopReplicaResponse",
       "PartitionReassignment",
+      "ApiPartitionReassignment",
+      "ListPartitionReassignments",
       "IsrChangeNotification",
       "PreferredReplicaElection",
       "ControlledShutdown",

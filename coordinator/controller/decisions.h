@@ -135,6 +135,21 @@ struct ControlledShutdownReply {
   std::vector<TopicPartition> remaining_partitions;  // still led by the broker
 };
 
+// One partition of ListPartitionReassignments' answer.
+struct OngoingReassignment {
+  std::vector<BrokerId> replicas;
+  std::vector<BrokerId> adding;
+  std::vector<BrokerId> removing;
+  auto operator<=>(const OngoingReassignment&) const = default;
+};
+
+// One partition's answer to AlterPartitionReassignments.
+struct ReassignmentResult {
+  ErrorCode error = ErrorCode::kNone;
+  std::optional<std::string> message;  // null unless Kafka 2.4 sends one
+  auto operator<=>(const ReassignmentResult&) const = default;
+};
+
 // ControllerContext::partitions_being_reassigned has no ContextChange yet; decisions record its
 // updates here and apply_decision() replays them after `changes`. nullopt target: finished.
 struct ReassignmentMark {
@@ -152,6 +167,8 @@ struct Decision {
   // Replayed by apply_decision after `changes`.
   std::vector<ReassignmentMark> reassignment_marks;
   std::optional<ControlledShutdownReply> controlled_shutdown_reply;
+  // ApiPartitionReassignmentEvent: one result per requested partition.
+  std::map<TopicPartition, ReassignmentResult> reassignment_results;
   bool resign = false;  // ControllerChange: this broker is no longer the controller
 };
 
@@ -187,6 +204,21 @@ Decision decide_controller_change(const ControllerContext& context, const Contro
 // being reassigned to the same target (the znode's rewrite by this controller fires the watch).
 Decision decide_partition_reassignment(const ControllerContext& context,
                                        const PartitionReassignmentEvent& e);
+
+// AlterPartitionReassignments (reassignment.cc), Kafka 2.4's processApiPartitionReassignment:
+// per partition INVALID_REPLICA_ASSIGNMENT for a bad target (empty, duplicates, negative ids,
+// new replicas on brokers that are not alive), NO_REASSIGNMENT_IN_PROGRESS for a cancellation
+// of a partition not being reassigned, UNKNOWN_TOPIC_OR_PARTITION for a partition that does
+// not exist or whose topic is being deleted; otherwise the reassignment starts (or, cancelled,
+// reverts to the original replicas) through the same phases as the znode path, and the
+// partition leaves /admin/reassign_partitions (the latest request wins).
+Decision decide_api_partition_reassignment(const ControllerContext& context,
+                                           const ApiPartitionReassignmentEvent& e);
+
+// ListPartitionReassignments: the given partitions (nullopt: all partitions marked as being
+// reassigned) whose assignment has adding or removing replicas.
+std::map<TopicPartition, OngoingReassignment> list_partition_reassignments(
+    const ControllerContext& context, const std::optional<std::vector<TopicPartition>>& partitions);
 
 // Fraction of the partitions preferring each broker (assignment head) that it does not lead;
 // topics being deleted and partitions without leadership are left out.

@@ -69,6 +69,20 @@ struct PartitionReassignmentEvent {
   std::map<TopicPartition, std::vector<BrokerId>> reassignment;
 };
 
+// AlterPartitionReassignments (KIP-455): partition -> target replicas; nullopt cancels the
+// partition's ongoing reassignment. Unlike the znode path nothing is written to
+// /admin/reassign_partitions (Kafka 2.4): /brokers/topics/T's adding/removing replicas are the
+// record a failover resumes from.
+struct ApiPartitionReassignmentEvent {
+  std::map<TopicPartition, std::optional<std::vector<BrokerId>>> reassignments;
+};
+
+// ListPartitionReassignments: the partitions asked about, nullopt for every ongoing one. A read
+// of the controller's context; no decision.
+struct ListPartitionReassignmentsEvent {
+  std::optional<std::vector<TopicPartition>> partitions;
+};
+
 // /isr_change_notification children: the sequence nodes seen and the re-read /state of every
 // partition they name (leaders changed the ISR themselves; the controller only propagates it).
 struct IsrChangeNotificationEvent {
@@ -108,6 +122,7 @@ using ControllerEvent =
     std::variant<StartupEvent, BrokerChangeEvent, BrokerModificationEvent, TopicChangeEvent,
                  PartitionModificationsEvent, TopicDeletionEvent,
                  TopicDeletionStopReplicaResponseEvent, PartitionReassignmentEvent,
+                 ApiPartitionReassignmentEvent, ListPartitionReassignmentsEvent,
                  IsrChangeNotificationEvent, PreferredReplicaElectionEvent, ControlledShutdownEvent,
                  AutoPreferredReplicaLeaderElectionEvent, ControllerChangeEvent, ReelectEvent,
                  ExpireEvent, RegisterBrokerAndReelectEvent>;

@@ -294,3 +294,77 @@ Decision decide_partition_reassignment(const ControllerContext& context,
 }
 
 }  // namespace kb::coordinator::controller
+
+namespace kb::coordinator::controller {
+namespace {
+
+// Kafka's replicasAreValid; nullopt (a cancellation) is always valid.
+std::optional<std::string> invalid_target(const ControllerContext& context,
+                                          const TopicPartition& tp,
+                                          const std::optional<std::vector<BrokerId>>& target) {
+  if (!target) return std::nullopt;
+  if (target->empty()) return "The replica list is empty.";
+  for (size_t i = 0; i < target->size(); ++i) {
+    const BrokerId r = (*target)[i];
+    if (r.value() < 0) return "Broker id " + std::to_string(r.value()) + " is invalid.";
+    if (std::find(target->begin(), target->begin() + i, r) != target->begin() + i)
+      return "Broker " + std::to_string(r.value()) + " is listed twice.";
+  }
+  for (BrokerId r : ReplicaSets::of(context, tp).reassign_to(*target).adding) {
+    if (!context.is_live(r)) return "Broker " + std::to_string(r.value()) + " is not alive.";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Decision decide_api_partition_reassignment(const ControllerContext& context,
+                                           const ApiPartitionReassignmentEvent& e) {
+  DecisionBuilder b(context);
+  std::map<TopicPartition, ReassignmentResult> results;
+  for (const auto& [tp, target] : e.reassignments) {
+    if (auto why = invalid_target(b.ctx(), tp, target)) {
+      results[tp] = {ErrorCode::kInvalidReplicaAssignment, *why};
+      continue;
+    }
+    // Kafka's maybeBuildReassignment: a cancellation targets the original replicas.
+    const ReplicaSets current = ReplicaSets::of(b.ctx(), tp);
+    if (!current.being_reassigned() && !target) {
+      results[tp] = {ErrorCode::kNoReassignmentInProgress, std::nullopt};
+      continue;
+    }
+    if (b.ctx().is_queued_for_deletion(tp.topic) || !b.ctx().has_partition(tp)) {
+      results[tp] = {ErrorCode::kUnknownTopicOrPartition, "The partition does not exist."};
+      continue;
+    }
+    const ReplicaSets wanted = current.reassign_to(target ? *target : current.origin());
+    // The latest request wins over a znode-initiated reassignment of the same partition.
+    b.write(zk::RemoveReassignment{tp});
+    b.log(std::string(target ? "Starting" : "Cancelling") + " reassignment of partition " +
+          tp.to_string() + " through the API: " + describe(current) + " -> " + describe(wanted));
+    on_partition_reassignment(b, tp, wanted);
+    results[tp] = {};
+  }
+  Decision d = b.finish();
+  d.reassignment_results = std::move(results);
+  return d;
+}
+
+std::map<TopicPartition, OngoingReassignment> list_partition_reassignments(
+    const ControllerContext& context,
+    const std::optional<std::vector<TopicPartition>>& partitions) {
+  std::vector<TopicPartition> asked;
+  if (partitions) {
+    asked = *partitions;
+  } else {
+    for (const auto& [tp, _] : context.partitions_being_reassigned) asked.push_back(tp);
+  }
+  std::map<TopicPartition, OngoingReassignment> out;
+  for (const TopicPartition& tp : asked) {
+    const ReplicaSets sets = ReplicaSets::of(context, tp);
+    if (sets.being_reassigned()) out[tp] = {sets.replicas, sets.adding, sets.removing};
+  }
+  return out;
+}
+
+}  // namespace kb::coordinator::controller

@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "protocol/api_keys.h"
+#include "protocol/messages/alter_partition_reassignments.h"
 #include "protocol/messages/any.h"
 #include "protocol/messages/api_versions.h"
 #include "protocol/messages/init_producer_id.h"
 #include "protocol/messages/leader_and_isr.h"
+#include "protocol/messages/list_partition_reassignments.h"
 #include "protocol/messages/metadata.h"
 #include "protocol/messages/test_samples.h"
 
@@ -33,8 +35,8 @@ TEST(RoundTripTest, EveryApiEveryVersion) {
       ++checked;
     }
   }
-  // 28 APIs, requests and responses.
-  EXPECT_EQ(testing::sample_cases().size(), 56u);
+  // 30 APIs, requests and responses.
+  EXPECT_EQ(testing::sample_cases().size(), 60u);
   EXPECT_GT(checked, 200);
 }
 
@@ -88,6 +90,42 @@ TEST(RoundTripTest, InitProducerIdMatchesKafkaBytes) {
   resp.producer_epoch = 0;
   EXPECT_EQ(encoded(resp, 0),
             (std::vector<uint8_t>{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x03, 0xe9, 0, 0}));
+}
+
+TEST(RoundTripTest, PartitionReassignmentsAreFlexibleFromV0) {
+  // KIP-455's v0: compact arrays and strings (length + 1), a null replica list as length 0
+  // (cancel), a tag buffer after every struct.
+  AlterPartitionReassignmentsRequest alter;
+  alter.timeout_ms = 30000;
+  alter.topics.resize(1);
+  alter.topics[0].name = "t";
+  alter.topics[0].partitions.resize(2);
+  alter.topics[0].partitions[0].partition_index = 0;
+  alter.topics[0].partitions[0].replicas = std::vector<int32_t>{1, 2};
+  alter.topics[0].partitions[1].partition_index = 1;
+  EXPECT_EQ(encoded(alter, 0),
+            (std::vector<uint8_t>{
+                0,    0,   0x75, 0x30, 0x02, 0x02, 't', 0x03,  // timeout, topics, name
+                0,    0,   0,    0,    0x03, 0,    0,   0,    1, 0, 0, 0, 2, 0x00,  // p0 [1,2]
+                0,    0,   0,    1,    0x00, 0x00,                                  // p1 null
+                0x00, 0x00}));
+  ListPartitionReassignmentsRequest all;  // null topics: every ongoing reassignment
+  all.timeout_ms = 30000;
+  EXPECT_EQ(encoded(all, 0), (std::vector<uint8_t>{0, 0, 0x75, 0x30, 0x00, 0x00}));
+  ListPartitionReassignmentsResponse listed;
+  listed.topics.resize(1);
+  listed.topics[0].name = "t";
+  listed.topics[0].partitions.resize(1);
+  listed.topics[0].partitions[0].replicas = {3, 1};
+  listed.topics[0].partitions[0].adding_replicas = {3};
+  listed.topics[0].partitions[0].removing_replicas = {1};
+  EXPECT_EQ(encoded(listed, 0),
+            (std::vector<uint8_t>{
+                0,    0,    0,   0,    0, 0,    0x00,           // throttle, error, null message
+                0x02, 0x02, 't', 0x02, 0, 0,    0,    0,        // topic t, partition 0
+                0x03, 0,    0,   0,    3, 0,    0,    0, 1,     // replicas [3,1]
+                0x02, 0,    0,   0,    3, 0x02, 0,    0, 0, 1,  // adding [3], removing [1]
+                0x00, 0x00, 0x00}));
 }
 
 TEST(RoundTripTest, NullableArraysFollowTheirVersions) {

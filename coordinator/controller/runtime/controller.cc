@@ -15,19 +15,35 @@
 #include "coordinator/kafka_zk.h"
 
 namespace kb::coordinator::controller {
+
+// Whoever waits for the event's outcome: a request handler of ControlledShutdown or of
+// Alter/ListPartitionReassignments (at most one of the three is set).
+struct Reply {
+  std::function<void(const ControlledShutdownReply&)> shutdown;
+  std::function<void(const AlterReassignmentsReply&)> alter;
+  std::function<void(const ListReassignmentsReply&)> list;
+
+  // `moved`: this broker is not (or no longer) the controller; otherwise the event failed.
+  void fail(bool moved) const {
+    const ErrorCode api = moved ? ErrorCode::kNotController : ErrorCode::kUnknownServerError;
+    if (shutdown) shutdown({moved ? kControllerMoved : ErrorCode::kUnknownServerError, {}});
+    if (alter) alter({api, {}});
+    if (list) list({api, {}});
+  }
+};
+
 namespace {
 
 constexpr const char* kLog = "controller";
 
 using Clock = std::chrono::steady_clock;
-using ShutdownReplyFn = std::function<void(const ControlledShutdownReply&)>;
 
 struct QueuedEvent {
   ControllerEvent event;
   // A watcher fired: the event thread reads the event's data from ZooKeeper before deciding.
   bool read_from_zk = false;
-  ShutdownReplyFn reply;  // ControlledShutdownEvent only
-  bool stop = false;      // Controller::shutdown(): resign and end the thread
+  Reply reply;
+  bool stop = false;  // Controller::shutdown(): resign and end the thread
 };
 
 BrokerId target_of(const BrokerRequest& r) {
@@ -137,8 +153,7 @@ struct Controller::Impl {
       }
       process(*item);
     }
-    for (auto& left : shared->queue.close())
-      if (left.reply) left.reply(ControlledShutdownReply{kControllerMoved, {}});
+    for (auto& left : shared->queue.close()) left.reply.fail(true);
   }
 
   void process(QueuedEvent& item) {
@@ -146,7 +161,7 @@ struct Controller::Impl {
       std::visit([&](auto& e) { handle(e, item); }, item.event);
     } catch (const std::exception& e) {
       KB_LOG_ERROR(kLog) << "Controller event failed: " << e.what();
-      if (item.reply) item.reply(ControlledShutdownReply{ErrorCode::kUnknownServerError, {}});
+      item.reply.fail(false);
       if (active()) {
         // Kafka's triggerControllerMove: give up the role so that a controller with a consistent
         // view takes over.
@@ -294,7 +309,7 @@ struct Controller::Impl {
   }
   void handle(ControlledShutdownEvent& e, QueuedEvent& item) {
     if (!active()) {
-      if (item.reply) item.reply(ControlledShutdownReply{kControllerMoved, {}});
+      item.reply.fail(true);
       return;
     }
     ExecutionResult r = run_verified_decision(e, context.partitions_on_broker(e.id));
@@ -304,7 +319,33 @@ struct Controller::Impl {
     } else if (r.decision.controlled_shutdown_reply) {
       reply = *r.decision.controlled_shutdown_reply;
     }
-    if (item.reply) item.reply(reply);
+    if (item.reply.shutdown) item.reply.shutdown(reply);
+  }
+  void handle(ApiPartitionReassignmentEvent& e, QueuedEvent& item) {
+    if (!active()) {
+      item.reply.fail(true);
+      return;
+    }
+    // Whether a target is already in sync depends on the ISR as it is now.
+    std::vector<TopicPartition> known;
+    for (const auto& [tp, _] : e.reassignments)
+      if (context.has_partition(tp)) known.push_back(tp);
+    refresh_leadership(known);
+    ExecutionResult r = run_decision(e);
+    if (!r.applied) {
+      item.reply.fail(true);
+      return;
+    }
+    if (item.reply.alter) item.reply.alter({ErrorCode::kNone, r.decision.reassignment_results});
+  }
+  void handle(ListPartitionReassignmentsEvent& e, QueuedEvent& item) {
+    if (!active()) {
+      item.reply.fail(true);
+      return;
+    }
+    if (item.reply.list)
+      item.reply.list(
+          {ErrorCode::kNone, controller::list_partition_reassignments(context, e.partitions)});
   }
   void handle(AutoPreferredReplicaLeaderElectionEvent& e, QueuedEvent&) {
     if (!active()) return;
@@ -371,9 +412,8 @@ struct Controller::Impl {
     const Clock::time_point start = Clock::now();
     Decision decision = decide(context, event);
     const Clock::duration decided = Clock::now() - start;
-    ExecutionResult r = execute(std::move(decision), [&event](const ControllerContext& c) {
-      return decide(c, event);
-    });
+    ExecutionResult r = execute(std::move(decision),
+                                [&event](const ControllerContext& c) { return decide(c, event); });
     log_if_slow(event_name(event), decided, Clock::now() - start - decided, r);
     return r;
   }
@@ -662,8 +702,7 @@ void Controller::shutdown() {
   impl_->started = true;  // no startup() after shutdown()
   if (!impl_->thread.joinable()) {
     // Never started: answer whatever was queued so that no caller waits forever.
-    for (auto& left : impl_->shared->queue.close())
-      if (left.reply) left.reply(ControlledShutdownReply{kControllerMoved, {}});
+    for (auto& left : impl_->shared->queue.close()) left.reply.fail(true);
     return;
   }
   impl_->shared->queue.push(QueuedEvent{StartupEvent{}, false, {}, true});
@@ -680,10 +719,32 @@ void Controller::on_new_session() {
 
 void Controller::controlled_shutdown(BrokerId id, BrokerEpoch epoch,
                                      std::function<void(const ControlledShutdownReply&)> reply) {
-  ShutdownReplyFn fn = std::move(reply);
-  QueuedEvent item{ControlledShutdownEvent{id, epoch}, false, fn, false};
-  if (!impl_->shared->queue.push(std::move(item)) && fn)
-    fn(ControlledShutdownReply{kControllerMoved, {}});
+  Reply r;
+  r.shutdown = std::move(reply);
+  enqueue_request(ControlledShutdownEvent{id, epoch}, std::move(r));
+}
+
+void Controller::alter_partition_reassignments(
+    std::map<TopicPartition, std::optional<std::vector<BrokerId>>> reassignments,
+    std::function<void(const AlterReassignmentsReply&)> reply) {
+  Reply r;
+  r.alter = std::move(reply);
+  enqueue_request(ApiPartitionReassignmentEvent{std::move(reassignments)}, std::move(r));
+}
+
+void Controller::list_partition_reassignments(
+    std::optional<std::vector<TopicPartition>> partitions,
+    std::function<void(const ListReassignmentsReply&)> reply) {
+  Reply r;
+  r.list = std::move(reply);
+  enqueue_request(ListPartitionReassignmentsEvent{std::move(partitions)}, std::move(r));
+}
+
+void Controller::enqueue_request(ControllerEvent event, Reply reply) {
+  // A copy answers when the queue is closed (the controller is shutting down).
+  const Reply fallback = reply;
+  if (!impl_->shared->queue.push(QueuedEvent{std::move(event), false, std::move(reply), false}))
+    fallback.fail(true);
 }
 
 ControllerMetrics Controller::metrics() const {

@@ -13,9 +13,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/error_code.h"
 #include "common/types.h"
@@ -45,6 +47,21 @@ struct ControllerOptions {
   std::string inter_broker_listener_name = "PLAINTEXT";
   InterBrokerVersions versions;
 };
+
+// AlterPartitionReassignments' answer: a top-level error (NOT_CONTROLLER when this broker is not
+// or stops being the controller) or one result per partition.
+struct AlterReassignmentsReply {
+  ErrorCode error = ErrorCode::kNone;
+  std::map<TopicPartition, ReassignmentResult> results;
+};
+
+// ListPartitionReassignments' answer: a top-level error or the ongoing reassignments.
+struct ListReassignmentsReply {
+  ErrorCode error = ErrorCode::kNone;
+  std::map<TopicPartition, OngoingReassignment> reassignments;
+};
+
+struct Reply;
 
 // Counters the tests and (later) the metrics endpoint read.
 struct ControllerMetrics {
@@ -85,9 +102,19 @@ class Controller {
   void controlled_shutdown(BrokerId id, BrokerEpoch epoch,
                            std::function<void(const ControlledShutdownReply&)> reply);
 
+  // AlterPartitionReassignments / ListPartitionReassignments (handler thread); `reply` runs on
+  // the controller thread, with NOT_CONTROLLER when this broker is not the controller.
+  void alter_partition_reassignments(
+      std::map<TopicPartition, std::optional<std::vector<BrokerId>>> reassignments,
+      std::function<void(const AlterReassignmentsReply&)> reply);
+  void list_partition_reassignments(std::optional<std::vector<TopicPartition>> partitions,
+                                    std::function<void(const ListReassignmentsReply&)> reply);
+
   ControllerMetrics metrics() const;
 
  private:
+  void enqueue_request(ControllerEvent event, Reply reply);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::atomic<bool> active_{false};
