@@ -22,13 +22,32 @@ constexpr const char* kLog = "controller";
 using Clock = std::chrono::steady_clock;
 using ShutdownReplyFn = std::function<void(const ControlledShutdownReply&)>;
 
+using ElectReplyFn = std::function<void(const ElectLeadersReply&)>;
+
 struct QueuedEvent {
   ControllerEvent event;
   // A watcher fired: the event thread reads the event's data from ZooKeeper before deciding.
   bool read_from_zk = false;
-  ShutdownReplyFn reply;  // ControlledShutdownEvent only
-  bool stop = false;      // Controller::shutdown(): resign and end the thread
+  ShutdownReplyFn reply;     // ControlledShutdownEvent only
+  bool stop = false;         // Controller::shutdown(): resign and end the thread
+  ElectReplyFn elect_reply;  // ElectLeadersEvent only
 };
+
+ElectLeadersReply elect_refusal(const std::vector<TopicPartition>& partitions, ErrorCode error) {
+  ElectLeadersReply reply;
+  for (const auto& tp : partitions) reply.results[tp] = {error, std::nullopt, BrokerId(-1)};
+  return reply;
+}
+
+// Answers a request event that will not be decided: `shutdown_error` for ControlledShutdown,
+// `elect_error` on every partition of ElectLeaders.
+void refuse(QueuedEvent& item, ErrorCode shutdown_error, ErrorCode elect_error) {
+  if (item.reply) item.reply(ControlledShutdownReply{shutdown_error, {}});
+  if (item.elect_reply) {
+    const auto* e = std::get_if<ElectLeadersEvent>(&item.event);
+    item.elect_reply(elect_refusal(e ? e->partitions : std::vector<TopicPartition>{}, elect_error));
+  }
+}
 
 BrokerId target_of(const BrokerRequest& r) {
   return std::visit([](const auto& x) { return x.target; }, r);
@@ -138,7 +157,7 @@ struct Controller::Impl {
       process(*item);
     }
     for (auto& left : shared->queue.close())
-      if (left.reply) left.reply(ControlledShutdownReply{kControllerMoved, {}});
+      refuse(left, kControllerMoved, ErrorCode::kNotController);
   }
 
   void process(QueuedEvent& item) {
@@ -146,7 +165,7 @@ struct Controller::Impl {
       std::visit([&](auto& e) { handle(e, item); }, item.event);
     } catch (const std::exception& e) {
       KB_LOG_ERROR(kLog) << "Controller event failed: " << e.what();
-      if (item.reply) item.reply(ControlledShutdownReply{ErrorCode::kUnknownServerError, {}});
+      refuse(item, ErrorCode::kUnknownServerError, ErrorCode::kUnknownServerError);
       if (active()) {
         // Kafka's triggerControllerMove: give up the role so that a controller with a consistent
         // view takes over.
@@ -306,6 +325,26 @@ struct Controller::Impl {
     }
     if (item.reply) item.reply(reply);
   }
+  void handle(ElectLeadersEvent& e, QueuedEvent& item) {
+    if (!active()) {
+      refuse(item, kControllerMoved, ErrorCode::kNotController);
+      return;
+    }
+    // Kafka's election reads every /state it changes; the ISR here is the leaders' to change.
+    std::vector<TopicPartition> known;
+    for (const auto& tp : e.partitions)
+      if (context.has_partition(tp)) known.push_back(tp);
+    refresh_leadership(known);
+    ExecutionResult r = run_decision(e);
+    ElectLeadersReply reply;
+    if (!r.applied || !r.decision.elect_leaders_reply) {
+      reply = elect_refusal(e.partitions,
+                            r.fenced ? ErrorCode::kNotController : ErrorCode::kUnknownServerError);
+    } else {
+      reply = std::move(*r.decision.elect_leaders_reply);
+    }
+    if (item.elect_reply) item.elect_reply(reply);
+  }
   void handle(AutoPreferredReplicaLeaderElectionEvent& e, QueuedEvent&) {
     if (!active()) return;
     std::vector<TopicPartition> not_preferred;
@@ -371,9 +410,8 @@ struct Controller::Impl {
     const Clock::time_point start = Clock::now();
     Decision decision = decide(context, event);
     const Clock::duration decided = Clock::now() - start;
-    ExecutionResult r = execute(std::move(decision), [&event](const ControllerContext& c) {
-      return decide(c, event);
-    });
+    ExecutionResult r = execute(std::move(decision),
+                                [&event](const ControllerContext& c) { return decide(c, event); });
     log_if_slow(event_name(event), decided, Clock::now() - start - decided, r);
     return r;
   }
@@ -663,7 +701,7 @@ void Controller::shutdown() {
   if (!impl_->thread.joinable()) {
     // Never started: answer whatever was queued so that no caller waits forever.
     for (auto& left : impl_->shared->queue.close())
-      if (left.reply) left.reply(ControlledShutdownReply{kControllerMoved, {}});
+      refuse(left, kControllerMoved, ErrorCode::kNotController);
     return;
   }
   impl_->shared->queue.push(QueuedEvent{StartupEvent{}, false, {}, true});
@@ -684,6 +722,14 @@ void Controller::controlled_shutdown(BrokerId id, BrokerEpoch epoch,
   QueuedEvent item{ControlledShutdownEvent{id, epoch}, false, fn, false};
   if (!impl_->shared->queue.push(std::move(item)) && fn)
     fn(ControlledShutdownReply{kControllerMoved, {}});
+}
+
+void Controller::elect_leaders(ElectionType type, std::vector<TopicPartition> partitions,
+                               std::function<void(const ElectLeadersReply&)> reply) {
+  std::vector<TopicPartition> copy = partitions;
+  QueuedEvent item{ElectLeadersEvent{type, std::move(partitions)}, false, {}, false, reply};
+  if (!impl_->shared->queue.push(std::move(item)) && reply)
+    reply(elect_refusal(copy, ErrorCode::kNotController));
 }
 
 ControllerMetrics Controller::metrics() const {

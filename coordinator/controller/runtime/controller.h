@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/error_code.h"
 #include "common/types.h"
@@ -84,6 +85,12 @@ class Controller {
   // STALE_BROKER_EPOCH when `epoch` is older than the registration's.
   void controlled_shutdown(BrokerId id, BrokerEpoch epoch,
                            std::function<void(const ControlledShutdownReply&)> reply);
+
+  // An ElectLeaders request (handler thread) for an explicit partition list. `reply` runs on
+  // the controller thread once the elected leaders are written to ZooKeeper; every partition
+  // gets NOT_CONTROLLER when this broker is not (or stops being) the controller.
+  void elect_leaders(ElectionType type, std::vector<TopicPartition> partitions,
+                     std::function<void(const ElectLeadersReply&)> reply);
 
   ControllerMetrics metrics() const;
 
