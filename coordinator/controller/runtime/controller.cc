@@ -28,9 +28,9 @@ struct QueuedEvent {
   ControllerEvent event;
   // A watcher fired: the event thread reads the event's data from ZooKeeper before deciding.
   bool read_from_zk = false;
-  ShutdownReplyFn reply;     // ControlledShutdownEvent only
-  bool stop = false;         // Controller::shutdown(): resign and end the thread
-  ElectReplyFn elect_reply;  // ElectLeadersEvent only
+  ShutdownReplyFn reply;       // ControlledShutdownEvent only
+  bool stop = false;           // Controller::shutdown(): resign and end the thread
+  ElectReplyFn elect_reply{};  // ElectLeadersEvent only
 };
 
 ElectLeadersReply elect_refusal(const std::vector<TopicPartition>& partitions, ErrorCode error) {
