@@ -23,7 +23,7 @@ from tool_helpers import ToolAssertions, run_tool
 
 ELECTION = os.path.join(harness.BUILD_DIR, "bin", "kafka-leader-election")
 ELECT_LEADERS = 43
-NONE, UNKNOWN_TOPIC_OR_PARTITION, NOT_CONTROLLER = 0, 3, 41
+NONE, UNKNOWN_SERVER_ERROR, UNKNOWN_TOPIC_OR_PARTITION, NOT_CONTROLLER = 0, -1, 3, 41
 
 
 # ---- raw ElectLeaders (v0: classic encoding; v2: flexible, KIP-482) ---------------------------
@@ -244,6 +244,11 @@ class ElectLeadersTest(ToolAssertions, harness.ClusterTestCase):
         top, results = call_elect_leaders(ctrl.address, 1, {"nope": [0]}, election_type=1)
         self.assertEqual((NONE, {("nope", 0): (UNKNOWN_TOPIC_OR_PARTITION,
                                                "The partition does not exist.")}), (top, results))
+        # An unknown election type: Kafka's generic error response.
+        top, results = call_elect_leaders(ctrl.address, 2, {"pref": [0]}, election_type=5)
+        self.assertEqual(UNKNOWN_SERVER_ERROR, top)
+        self.assertEqual([("pref", 0)], list(results))
+        self.assertEqual(UNKNOWN_SERVER_ERROR, results[("pref", 0)][0])
 
     def test_4_unclean_elects_the_stale_follower(self):
         topic = "unclean"

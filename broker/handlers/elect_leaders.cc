@@ -23,9 +23,10 @@ using coordinator::controller::ElectionType;
 using Results = std::map<TopicPartition, ElectionOutcome>;
 using Clock = std::chrono::steady_clock;
 
-void respond(const RequestContext& ctx, bool all_partitions, const Results& results) {
+void respond(const RequestContext& ctx, bool all_partitions, const Results& results,
+             ErrorCode top_level = ErrorCode::kNone) {
   protocol::ElectLeadersResponse response;
-  response.error_code = to_wire(ErrorCode::kNone);
+  response.error_code = to_wire(top_level);
   for (const auto& [tp, outcome] : results) {
     // Kafka leaves out, for "every partition", those that needed no election.
     if (all_partitions && outcome.error == ErrorCode::kElectionNotNeeded) continue;
@@ -92,17 +93,18 @@ void handle_elect_leaders(RequestContext ctx) {
       for (int32_t p : t.partition_id) partitions.push_back({t.topic, p});
   }
 
-  // v0 has no election type: always preferred. Unknown types are Kafka's
-  // ElectionType.valueOf failure: the request is invalid.
+  // v0 has no election type: always preferred. An unknown type fails Kafka 2.4's
+  // ElectionType.valueOf inside the handler, which answers the generic error response:
+  // UNKNOWN_SERVER_ERROR at the top level and for every partition.
   ElectionType type = ElectionType::kPreferred;
   if (ctx.version() >= 1) {
     if (request.election_type != 0 && request.election_type != 1) {
       Results results;
       for (const auto& tp : partitions)
-        results[tp] = {ErrorCode::kInvalidRequest,
+        results[tp] = {ErrorCode::kUnknownServerError,
                        "Unknown election type " + std::to_string(request.election_type),
                        BrokerId(-1)};
-      respond(ctx, all_partitions, results);
+      respond(ctx, all_partitions, results, ErrorCode::kUnknownServerError);
       return;
     }
     type = static_cast<ElectionType>(request.election_type);
