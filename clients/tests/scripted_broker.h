@@ -102,7 +102,9 @@ class ScriptedBroker {
       protocol::OutBuffer out;
       protocol::Writer w(out);
       size_t at = w.reserve_int32();
-      w.write_int32(header.correlation_id);
+      // Response header v1 (tagged fields) for flexible versions, as a real broker answers.
+      protocol::encode_response_header(w, header.correlation_id, header.api_key,
+                                       header.api_version);
       w.write_raw(body.data(), body.size());
       w.patch_int32(at, static_cast<int32_t>(out.size() - 4));
       auto bytes = out.flatten();
