@@ -13,6 +13,7 @@
 // whole call (no broker reachable, no shared API version) throw NetworkError / ClientError.
 //
 // Thread-safety: none; an AdminClient belongs to one thread at a time.
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -107,6 +108,15 @@ struct PartitionReassignment {
   std::vector<BrokerId> removing_replicas;
 };
 
+// Kafka's ElectionType (KIP-460); the values are the ElectLeaders v1+ wire values.
+enum class ElectionType : int8_t { kPreferred = 0, kUnclean = 1 };
+
+// One partition's ElectLeaders outcome: kNone when the wanted replica now leads.
+struct ElectionResult {
+  ErrorCode error = ErrorCode::kNone;
+  std::optional<std::string> message;  // the broker's, when it sent one
+};
+
 class AdminClient {
  public:
   explicit AdminClient(ClientConfig config);
@@ -151,6 +161,20 @@ class AdminClient {
   // top-level error.
   std::map<TopicPartition, PartitionReassignment> list_partition_reassignments(
       const std::optional<std::vector<TopicPartition>>& partitions = std::nullopt);
+
+  // ---- leader elections (admin_elections.cc) ----
+  // Whether some broker serves ElectLeaders (API 43); brokers without it need the ZooKeeper
+  // route (/admin/preferred_replica_election).
+  bool supports_elect_leaders();
+  // ElectLeaders at the controller (retried on NOT_CONTROLLER like create_topics). nullopt
+  // partitions means every partition; the controller then reports only the partitions that
+  // needed an election, as in Kafka 2.4. `timeout` bounds the controller's wait for the new
+  // leaders (REQUEST_TIMED_OUT per partition after it); default: what is left of the call's
+  // deadline. UNCLEAN needs ElectLeaders v1: ClientError(UNSUPPORTED_VERSION) on a v0 broker.
+  // A top-level error throws ClientError.
+  std::map<TopicPartition, ElectionResult> elect_leaders(
+      ElectionType type, const std::optional<std::vector<TopicPartition>>& partitions,
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   // ---- consumer groups (admin_groups.cc) ----
   // Every group of every broker, sorted by id; only "consumer" and "" (offsets-only) protocol

@@ -36,6 +36,7 @@ const std::vector<HandlerEntry>& handler_registry() {
       {int16_t(ApiKey::kDescribeGroups), 0, 4, handle_describe_groups},
       {int16_t(ApiKey::kListGroups), 0, 2, handle_list_groups},
       {int16_t(ApiKey::kDeleteGroups), 0, 1, handle_delete_groups},
+      {int16_t(ApiKey::kElectLeaders), 0, 2, handle_elect_leaders},
       {int16_t(ApiKey::kOffsetDelete), 0, 0, handle_offset_delete},
       {int16_t(ApiKey::kAlterPartitionReassignments), 0, 0, handle_alter_partition_reassignments},
       {int16_t(ApiKey::kListPartitionReassignments), 0, 0, handle_list_partition_reassignments},

@@ -47,6 +47,7 @@ void handle_offset_fetch(RequestContext ctx);
 void handle_describe_groups(RequestContext ctx);
 void handle_list_groups(RequestContext ctx);
 void handle_delete_groups(RequestContext ctx);
+void handle_elect_leaders(RequestContext ctx);
 void handle_offset_delete(RequestContext ctx);
 void handle_alter_partition_reassignments(RequestContext ctx);
 void handle_list_partition_reassignments(RequestContext ctx);

@@ -124,5 +124,31 @@ TEST(LeaderElection, ResultLinesLikeKafka) {
   EXPECT_EQ("", format_election_result(ElectionType::kPreferred, {}, {}, {}));
 }
 
+TEST(LeaderElection, ElectLeadersResultsSortedLikeKafkasTool) {
+  std::map<clients::TopicPartition, clients::ElectionResult> results = {
+      {{"t", 1}, {ErrorCode::kNone, std::nullopt}},
+      {{"t", 0}, {ErrorCode::kNone, std::nullopt}},
+      {{"u", 0}, {ErrorCode::kElectionNotNeeded, std::nullopt}},
+      {{"x", 0}, {ErrorCode::kUnknownTopicOrPartition, "The partition does not exist."}},
+      {{"v", 0}, {ErrorCode::kEligibleLeadersNotAvailable, std::nullopt}},
+      {{"w", 0}, {ErrorCode::kRequestTimedOut, std::nullopt}}};
+  ElectionSummary s = summarize_election(results);
+  EXPECT_EQ(s.succeeded, (std::vector<clients::TopicPartition>{{"t", 0}, {"t", 1}}));
+  EXPECT_EQ(s.not_needed, (std::vector<clients::TopicPartition>{{"u", 0}}));
+  ASSERT_EQ(3u, s.failed.size());
+  // The broker's message wins; without one, Kafka's default text for the code.
+  EXPECT_EQ(
+      "org.apache.kafka.common.errors.UnknownTopicOrPartitionException: The partition does not "
+      "exist.",
+      s.failed.at({"x", 0}));
+  EXPECT_EQ(0u, s.failed.at({"v", 0}).find(
+                    "org.apache.kafka.common.errors.EligibleLeadersNotAvailableException: "));
+  EXPECT_EQ(0u, s.failed.at({"w", 0}).find("org.apache.kafka.common.errors.TimeoutException: "));
+  EXPECT_EQ(
+      "Successfully completed leader election (UNCLEAN) for partitions t-0, t-1\n"
+      "Valid replica already elected for partitions u-0\n",
+      format_election_result(ElectionType::kUnclean, s.succeeded, s.not_needed, {}));
+}
+
 }  // namespace
 }  // namespace kb::tools

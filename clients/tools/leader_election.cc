@@ -22,7 +22,55 @@ std::string exception_text(const char* exception, ErrorCode code) {
          clients::error_message(code);
 }
 
+// The exception classes of the codes an ElectLeaders answer carries (Kafka's Errors table).
+const char* exception_class(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kUnknownTopicOrPartition:
+      return "UnknownTopicOrPartitionException";
+    case ErrorCode::kRequestTimedOut:
+      return "TimeoutException";
+    case ErrorCode::kInvalidTopicException:
+      return "InvalidTopicException";
+    case ErrorCode::kClusterAuthorizationFailed:
+      return "ClusterAuthorizationException";
+    case ErrorCode::kNotController:
+      return "NotControllerException";
+    case ErrorCode::kInvalidRequest:
+      return "InvalidRequestException";
+    case ErrorCode::kUnsupportedVersion:
+      return "UnsupportedVersionException";
+    case ErrorCode::kPreferredLeaderNotAvailable:
+      return "PreferredLeaderNotAvailableException";
+    case ErrorCode::kEligibleLeadersNotAvailable:
+      return "EligibleLeadersNotAvailableException";
+    case ErrorCode::kElectionNotNeeded:
+      return "ElectionNotNeededException";
+    default:
+      return "UnknownServerException";
+  }
+}
+
 }  // namespace
+
+std::string election_error_text(ErrorCode code, const std::optional<std::string>& message) {
+  return std::string("org.apache.kafka.common.errors.") + exception_class(code) + ": " +
+         clients::describe_error(code, message);
+}
+
+ElectionSummary summarize_election(
+    const std::map<clients::TopicPartition, clients::ElectionResult>& results) {
+  ElectionSummary out;
+  for (const auto& [tp, r] : results) {
+    if (r.error == ErrorCode::kNone) {
+      out.succeeded.push_back(tp);
+    } else if (r.error == ErrorCode::kElectionNotNeeded) {
+      out.not_needed.push_back(tp);
+    } else {
+      out.failed[tp] = election_error_text(r.error, r.message);
+    }
+  }
+  return out;
+}
 
 std::vector<clients::TopicPartition> parse_election_json(const std::string& json) {
   try {

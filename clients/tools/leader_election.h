@@ -1,7 +1,8 @@
 #pragma once
-// kafka-leader-election (Kafka 2.4's LeaderElectionCommand): option validation, deciding per
-// partition whether a preferred election is needed, and the result lines. The cluster side (the
-// /admin/preferred_replica_election znode, see docs/tools.md) lives in kafka_leader_election.cc.
+// kafka-leader-election (Kafka 2.4's LeaderElectionCommand): option validation, turning the
+// ElectLeaders answers into Kafka's result lines, and (for brokers without ElectLeaders, see
+// docs/tools.md) deciding per partition whether a preferred election through ZooKeeper is needed.
+// The cluster side lives in kafka_leader_election.cc.
 // Thread-safety: pure functions.
 #include <functional>
 #include <map>
@@ -9,13 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "clients/admin_client.h"
 #include "clients/consumer_groups.h"
 #include "clients/metadata.h"
 #include "clients/tools/options.h"
 
 namespace kb::tools {
 
-enum class ElectionType { kPreferred, kUnclean };
+using ElectionType = clients::ElectionType;
 
 struct ElectionCommand {
   ElectionType type = ElectionType::kPreferred;
@@ -48,6 +50,21 @@ struct ElectionPlan {
 // exist. With all_partitions every partition of `metadata` is considered.
 ElectionPlan plan_preferred_election(const ElectionCommand& cmd,
                                      const clients::ClusterMetadata& metadata);
+
+// Kafka's text for a partition's failure, Java's Throwable.toString() of the exception the
+// admin client raises: "org.apache.kafka.common.errors.<Class>: <message>" (the broker's message
+// when it sent one).
+std::string election_error_text(ErrorCode code, const std::optional<std::string>& message);
+
+// Sorts ElectLeaders results the way Kafka's tool does: no error = succeeded,
+// ELECTION_NOT_NEEDED = already valid, everything else failed.
+struct ElectionSummary {
+  std::vector<clients::TopicPartition> succeeded;
+  std::vector<clients::TopicPartition> not_needed;
+  std::map<clients::TopicPartition, std::string> failed;
+};
+ElectionSummary summarize_election(
+    const std::map<clients::TopicPartition, clients::ElectionResult>& results);
 
 // Kafka's result lines: "Successfully completed leader election (PREFERRED) for partitions a-0,
 // b-1", "Valid replica already elected for partitions ...", and one "Error completing leader

@@ -176,8 +176,11 @@ bool DecisionBuilder::elect_partition(const TopicPartition& tp, ElectionStrategy
   std::vector<BrokerId> recipients;
   switch (strategy) {
     case ElectionStrategy::kOffline:
-      result = offline_partition_election(
-          assignment, current, live, work_.unclean_leader_election_enabled(tp.topic), work_.epoch);
+    case ElectionStrategy::kAdminUnclean:
+      result = offline_partition_election(assignment, current, live,
+                                          strategy == ElectionStrategy::kAdminUnclean ||
+                                              work_.unclean_leader_election_enabled(tp.topic),
+                                          work_.epoch);
       for (BrokerId r : assignment) {
         if (live.contains(r)) recipients.push_back(r);
       }

@@ -19,7 +19,10 @@
 
 namespace kb::coordinator::controller {
 
-enum class ElectionStrategy { kOffline, kReassign, kPreferred, kControlledShutdown };
+// kAdminUnclean is Kafka's OfflinePartitionLeaderElectionStrategy(allowUnclean = true): an
+// ElectLeaders(UNCLEAN) request may pick a replica outside the ISR whatever the topic's
+// unclean.leader.election.enable says (KIP-460).
+enum class ElectionStrategy { kOffline, kReassign, kPreferred, kControlledShutdown, kAdminUnclean };
 
 std::string describe(const LeaderAndIsr& state, ZkVersion zk_version);
 

@@ -377,6 +377,8 @@ Decision decide(const ControllerContext& context, const ControllerEvent& event) 
           return decide_preferred_replica_election(context, e);
         } else if constexpr (std::is_same_v<T, ControlledShutdownEvent>) {
           return decide_controlled_shutdown(context, e);
+        } else if constexpr (std::is_same_v<T, ElectLeadersEvent>) {
+          return decide_elect_leaders(context, e);
         } else if constexpr (std::is_same_v<T, AutoPreferredReplicaLeaderElectionEvent>) {
           return decide_auto_rebalance(context);
         } else if constexpr (std::is_same_v<T, ControllerChangeEvent>) {
@@ -410,6 +412,7 @@ std::string_view event_name(const ControllerEvent& event) {
       "IsrChangeNotification",
       "PreferredReplicaElection",
       "ControlledShutdown",
+      "ReplicaLeaderElection",
       "AutoPreferredReplicaLeaderElection",
       "ControllerChange",
       "Reelect",

@@ -150,6 +150,19 @@ struct ReassignmentResult {
   auto operator<=>(const ReassignmentResult&) const = default;
 };
 
+// One partition's answer to ElectLeaders. With kNone the controller wrote `leader` to /state;
+// the request handler still waits for the broker's metadata to show it (DelayedElectLeader).
+struct ElectionOutcome {
+  ErrorCode error = ErrorCode::kNone;
+  std::optional<std::string> message;
+  BrokerId leader{-1};
+  auto operator<=>(const ElectionOutcome&) const = default;
+};
+
+struct ElectLeadersReply {
+  std::map<TopicPartition, ElectionOutcome> results;  // one per requested partition
+};
+
 // ControllerContext::partitions_being_reassigned has no ContextChange yet; decisions record its
 // updates here and apply_decision() replays them after `changes`. nullopt target: finished.
 struct ReassignmentMark {
@@ -169,6 +182,7 @@ struct Decision {
   std::optional<ControlledShutdownReply> controlled_shutdown_reply;
   // ApiPartitionReassignmentEvent: one result per requested partition.
   std::map<TopicPartition, ReassignmentResult> reassignment_results;
+  std::optional<ElectLeadersReply> elect_leaders_reply;
   bool resign = false;  // ControllerChange: this broker is no longer the controller
 };
 
@@ -197,6 +211,14 @@ Decision decide_preferred_replica_election(const ControllerContext& context,
                                            const PreferredReplicaElectionEvent& e);
 Decision decide_controlled_shutdown(const ControllerContext& context,
                                     const ControlledShutdownEvent& e);
+// ElectLeaders (elect_leaders.cc), Kafka 2.4's processReplicaLeaderElection for the admin
+// client: unknown partitions get UNKNOWN_TOPIC_OR_PARTITION, topics being deleted
+// INVALID_TOPIC_EXCEPTION, partitions whose wanted leader already leads ELECTION_NOT_NEEDED;
+// the rest are elected in one batch (preferred: the assignment head if live and in the ISR;
+// unclean: a live in-sync replica, else any live replica regardless of the topic's
+// unclean.leader.election.enable) and get PREFERRED_LEADER_NOT_AVAILABLE or
+// ELIGIBLE_LEADERS_NOT_AVAILABLE when no leader could be chosen.
+Decision decide_elect_leaders(const ControllerContext& context, const ElectLeadersEvent& e);
 Decision decide_auto_rebalance(const ControllerContext& context);
 Decision decide_controller_change(const ControllerContext& context, const ControllerChangeEvent& e);
 // /admin/reassign_partitions (reassignment.cc): starts the listed reassignments (Kafka 2.4's

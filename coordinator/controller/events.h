@@ -101,6 +101,17 @@ struct ControlledShutdownEvent {
   BrokerEpoch broker_epoch{-1};  // -1: unknown (old request versions), not checked
 };
 
+// Kafka's ElectionType (KIP-460): the wire values of ElectLeaders v1+ (v0 is always preferred).
+enum class ElectionType : int8_t { kPreferred = 0, kUnclean = 1 };
+
+// An ElectLeaders request (Kafka's ReplicaLeaderElection triggered by the admin client). The
+// handler resolves "every partition" (null on the wire) into the list, as Kafka 2.4 does from
+// its metadata cache; the controller re-reads their /state before deciding.
+struct ElectLeadersEvent {
+  ElectionType type = ElectionType::kPreferred;
+  std::vector<TopicPartition> partitions;
+};
+
 // The periodic imbalance check (leader.imbalance.check.interval.seconds).
 struct AutoPreferredReplicaLeaderElectionEvent {};
 
@@ -124,8 +135,8 @@ using ControllerEvent =
                  TopicDeletionStopReplicaResponseEvent, PartitionReassignmentEvent,
                  ApiPartitionReassignmentEvent, ListPartitionReassignmentsEvent,
                  IsrChangeNotificationEvent, PreferredReplicaElectionEvent, ControlledShutdownEvent,
-                 AutoPreferredReplicaLeaderElectionEvent, ControllerChangeEvent, ReelectEvent,
-                 ExpireEvent, RegisterBrokerAndReelectEvent>;
+                 ElectLeadersEvent, AutoPreferredReplicaLeaderElectionEvent, ControllerChangeEvent,
+                 ReelectEvent, ExpireEvent, RegisterBrokerAndReelectEvent>;
 
 // Kafka's name for the event ("ControlledShutdown", "BrokerChange", ...), for logs.
 std::string_view event_name(const ControllerEvent& event);

@@ -16,7 +16,7 @@ TEST(HeaderTest, SpecTable) {
   EXPECT_EQ(find_message_spec(int16_t{17}), nullptr);
   EXPECT_EQ(find_message_spec(int16_t{-1}), nullptr);
   EXPECT_EQ(find_message_spec(int16_t{1000}), nullptr);
-  EXPECT_EQ(all_message_specs().size(), 30u);
+  EXPECT_EQ(all_message_specs().size(), 31u);
   EXPECT_TRUE(request_is_flexible(18, 3));
   EXPECT_FALSE(request_is_flexible(18, 2));
   EXPECT_TRUE(request_is_flexible(4, 4));
@@ -25,15 +25,17 @@ TEST(HeaderTest, SpecTable) {
   EXPECT_TRUE(request_is_flexible(7, 3));
   EXPECT_FALSE(request_is_flexible(7, 2));
   EXPECT_FALSE(request_is_flexible(999, 3));
+  EXPECT_TRUE(request_is_flexible(43, 2));
+  EXPECT_FALSE(request_is_flexible(43, 1));
   for (const auto& s : all_message_specs()) {
-    // Only ApiVersions, the inter-broker APIs and KIP-455's (flexible from v0) reach a flexible
-    // version in our ranges.
+    // Only ApiVersions, the inter-broker APIs, KIP-455's (flexible from v0) and ElectLeaders (v2,
+    // which Kafka's own kafka-leader-election uses) reach a flexible version in our ranges.
     bool flexible_in_range = s.is_flexible(s.max_version);
     bool expected = s.key == ApiKey::kApiVersions || s.key == ApiKey::kLeaderAndIsr ||
                     s.key == ApiKey::kUpdateMetadata || s.key == ApiKey::kStopReplica ||
                     s.key == ApiKey::kControlledShutdown ||
                     s.key == ApiKey::kAlterPartitionReassignments ||
-                    s.key == ApiKey::kListPartitionReassignments;
+                    s.key == ApiKey::kListPartitionReassignments || s.key == ApiKey::kElectLeaders;
     EXPECT_EQ(flexible_in_range, expected) << s.name;
   }
 }

@@ -17,11 +17,13 @@
 namespace kb::coordinator::controller {
 
 // Whoever waits for the event's outcome: a request handler of ControlledShutdown or of
-// Alter/ListPartitionReassignments (at most one of the three is set).
+// Alter/ListPartitionReassignments or of ElectLeaders (at most one of them is set).
 struct Reply {
   std::function<void(const ControlledShutdownReply&)> shutdown;
   std::function<void(const AlterReassignmentsReply&)> alter;
   std::function<void(const ListReassignmentsReply&)> list;
+  std::function<void(const ElectLeadersReply&)> elect;
+  std::vector<TopicPartition> elect_partitions;  // what `elect` answers when the event fails
 
   // `moved`: this broker is not (or no longer) the controller; otherwise the event failed.
   void fail(bool moved) const {
@@ -29,6 +31,11 @@ struct Reply {
     if (shutdown) shutdown({moved ? kControllerMoved : ErrorCode::kUnknownServerError, {}});
     if (alter) alter({api, {}});
     if (list) list({api, {}});
+    if (elect) {
+      ElectLeadersReply reply;
+      for (const auto& tp : elect_partitions) reply.results[tp] = {api, std::nullopt, BrokerId(-1)};
+      elect(reply);
+    }
   }
 };
 
@@ -346,6 +353,23 @@ struct Controller::Impl {
     if (item.reply.list)
       item.reply.list(
           {ErrorCode::kNone, controller::list_partition_reassignments(context, e.partitions)});
+  }
+  void handle(ElectLeadersEvent& e, QueuedEvent& item) {
+    if (!active()) {
+      item.reply.fail(true);
+      return;
+    }
+    // Kafka's election reads every /state it changes; the ISR here is the leaders' to change.
+    std::vector<TopicPartition> known;
+    for (const auto& tp : e.partitions)
+      if (context.has_partition(tp)) known.push_back(tp);
+    refresh_leadership(known);
+    ExecutionResult r = run_decision(e);
+    if (!r.applied || !r.decision.elect_leaders_reply) {
+      item.reply.fail(r.fenced);
+      return;
+    }
+    if (item.reply.elect) item.reply.elect(*r.decision.elect_leaders_reply);
   }
   void handle(AutoPreferredReplicaLeaderElectionEvent& e, QueuedEvent&) {
     if (!active()) return;
@@ -745,6 +769,14 @@ void Controller::enqueue_request(ControllerEvent event, Reply reply) {
   const Reply fallback = reply;
   if (!impl_->shared->queue.push(QueuedEvent{std::move(event), false, std::move(reply), false}))
     fallback.fail(true);
+}
+
+void Controller::elect_leaders(ElectionType type, std::vector<TopicPartition> partitions,
+                               std::function<void(const ElectLeadersReply&)> reply) {
+  Reply r;
+  r.elect = std::move(reply);
+  r.elect_partitions = partitions;
+  enqueue_request(ElectLeadersEvent{type, std::move(partitions)}, std::move(r));
 }
 
 ControllerMetrics Controller::metrics() const {

@@ -110,6 +110,12 @@ class Controller {
   void list_partition_reassignments(std::optional<std::vector<TopicPartition>> partitions,
                                     std::function<void(const ListReassignmentsReply&)> reply);
 
+  // An ElectLeaders request (handler thread) for an explicit partition list. `reply` runs on
+  // the controller thread once the elected leaders are written to ZooKeeper; every partition
+  // gets NOT_CONTROLLER when this broker is not (or stops being) the controller.
+  void elect_leaders(ElectionType type, std::vector<TopicPartition> partitions,
+                     std::function<void(const ElectLeadersReply&)> reply);
+
   ControllerMetrics metrics() const;
 
  private:
