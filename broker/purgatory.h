@@ -62,6 +62,8 @@ class Purgatory {
   size_t watched_count() const;
   // Operations whose deadline is still pending (completed ones leave the timer at once).
   size_t timed_count() const;
+  // How often the expiry thread has woken up (for tests).
+  size_t expiry_wakeups() const;
 
  private:
   void expiry_loop();
@@ -73,6 +75,10 @@ class Purgatory {
   std::condition_variable cv_;
   std::unordered_map<TopicPartition, std::vector<std::shared_ptr<DelayedOperation>>> watchers_;
   DelayedOperation::TimerMap deadlines_;
+  // When the expiry thread wakes up on its own next (max: only when notified). A deadline after
+  // that needs no notification: the thread re-reads the timer when it wakes.
+  DelayedOperation::Clock::time_point wake_at_ = DelayedOperation::Clock::time_point::max();
+  size_t wakeups_ = 0;
   bool stopping_ = false;
   std::thread expiry_thread_;
 };

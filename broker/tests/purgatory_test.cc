@@ -106,5 +106,24 @@ TEST(PurgatoryTest, EarlierDeadlineAddedAfterALaterOneExpiresOnTime) {
   EXPECT_EQ(purgatory.timed_count(), 1u);
 }
 
+TEST(PurgatoryTest, AddingLaterDeadlinesDoesNotWakeTheExpiryThread) {
+  Purgatory purgatory;
+  std::atomic<bool> not_yet{false};
+  std::atomic<bool> ready{true};
+  TopicPartition tp{"t", 5};
+  auto first = std::make_shared<CountingOp>(10s, not_yet);
+  purgatory.add(first, {tp});
+  std::this_thread::sleep_for(50ms);  // the expiry thread now sleeps until `first`'s deadline
+  not_yet = true;
+  purgatory.check(tp);  // the timer is empty now, the thread still sleeps until then
+  EXPECT_EQ(purgatory.timed_count(), 0u);
+  const size_t before = purgatory.expiry_wakeups();
+  // Like parked fetches and acks=all produces, each with the same timeout, completing in turn.
+  for (int i = 0; i < 200; ++i) purgatory.add(std::make_shared<CountingOp>(10s, ready), {tp});
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(purgatory.expiry_wakeups(), before);
+  EXPECT_EQ(purgatory.timed_count(), 0u);
+}
+
 }  // namespace
 }  // namespace kb::broker
