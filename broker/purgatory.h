@@ -11,7 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <queue>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -38,8 +38,13 @@ class DelayedOperation {
   bool claim() { return !done_.exchange(true); }
 
  private:
+  friend class Purgatory;
+  using TimerMap = std::multimap<Clock::time_point, std::weak_ptr<DelayedOperation>>;
+
   Clock::time_point deadline_;
   std::atomic<bool> done_{false};
+  // The operation's entry in its purgatory's timer, guarded by that purgatory's mutex.
+  std::optional<TimerMap::iterator> timer_entry_;
 };
 
 class Purgatory {
@@ -55,19 +60,25 @@ class Purgatory {
   void check(const TopicPartition& key);
   void stop();
   size_t watched_count() const;
+  // Operations whose deadline is still pending (completed ones leave the timer at once).
+  size_t timed_count() const;
+  // How often the expiry thread has woken up (for tests).
+  size_t expiry_wakeups() const;
 
  private:
   void expiry_loop();
+  // Takes completed operations off the timer, so the expiry thread never wakes for them (as
+  // Kafka's timing wheel cancels an operation's timer task when it completes). Caller holds mutex_.
+  void cancel_timers_locked(const std::vector<std::shared_ptr<DelayedOperation>>& ops);
 
-  struct Entry {
-    DelayedOperation::Clock::time_point deadline;
-    std::weak_ptr<DelayedOperation> op;
-    bool operator>(const Entry& o) const { return deadline > o.deadline; }
-  };
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::unordered_map<TopicPartition, std::vector<std::shared_ptr<DelayedOperation>>> watchers_;
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> deadlines_;
+  DelayedOperation::TimerMap deadlines_;
+  // When the expiry thread wakes up on its own next (max: only when notified). A deadline after
+  // that needs no notification: the thread re-reads the timer when it wakes.
+  DelayedOperation::Clock::time_point wake_at_ = DelayedOperation::Clock::time_point::max();
+  size_t wakeups_ = 0;
   bool stopping_ = false;
   std::thread expiry_thread_;
 };

@@ -1,6 +1,9 @@
 #include "broker/network/connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
@@ -231,10 +234,21 @@ void Connection::start_read() {
       [self = shared_from_this()](const error_code& ec, size_t n) { self->on_read(ec, n); });
 }
 
+void Connection::ack_now() {
+  // Acknowledge what was just read at once instead of after the delayed-ACK timer or with the
+  // answer. A client that leaves Nagle on (librdkafka's socket.nagle.disable defaults to false)
+  // holds its next small request until this ACK arrives, so while an acks=all produce or a
+  // long-poll fetch is parked, its following requests would wait for the parked answer. Linux
+  // leaves quick-ACK mode on its own, hence once per read.
+  int one = 1;
+  ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+}
+
 void Connection::on_read(const error_code& ec, size_t n) {
   reading_ = false;
   if (closed_) return;
   if (ec) return close_on_error("read", ec);
+  ack_now();
   in_end_ += n;
   touch();
   process_input();
@@ -244,6 +258,7 @@ void Connection::on_frame_body(const error_code& ec, size_t n) {
   reading_ = false;
   if (closed_) return;
   if (ec) return close_on_error("read", ec);
+  ack_now();
   touch();
   auto frame = std::move(partial_frame_);
   partial_frame_.reset();

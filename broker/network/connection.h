@@ -99,6 +99,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Reading side.
   bool over_in_flight_limit() const;
   void start_read();
+  void ack_now();
   void on_read(const boost::system::error_code& ec, size_t n);
   void on_frame_body(const boost::system::error_code& ec, size_t n);
   void process_input();
