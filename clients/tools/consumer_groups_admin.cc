@@ -4,9 +4,7 @@
 // unknown group, a refused reset, a failed delete), so that scripts can tell.
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
 #include "clients/admin_client.h"
@@ -127,14 +125,6 @@ int describe(AdminClient& admin, const GroupCommand& cmd, ToolContext& ctx) {
   return failed ? 1 : 0;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("Cannot read the reset plan " + path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // The partitions --topic names: listed ones as given, the others every partition of the topic.
 std::set<TopicPartition> scoped_partitions(AdminClient& admin, const GroupCommand& cmd) {
   std::set<TopicPartition> out;
@@ -162,7 +152,7 @@ int reset(AdminClient& admin, const GroupCommand& cmd, ToolContext& ctx) {
   ResetSpec spec = *cmd.reset;
   std::map<std::string, std::map<TopicPartition, int64_t>> file_plan;
   if (spec.mode == ResetMode::kFromFile) {
-    file_plan = parse_reset_plan(read_file(spec.file), cmd.groups);
+    file_plan = parse_reset_plan(read_text_file(spec.file, "the reset plan"), cmd.groups);
   }
   if (spec.mode == ResetMode::kByDuration) {
     auto now = std::chrono::duration_cast<std::chrono::milliseconds>(

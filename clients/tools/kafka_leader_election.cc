@@ -7,9 +7,7 @@
 // preferred replicas and deletes the node, and the outcome is read back from the brokers'
 // metadata. That route has no unclean elections.
 #include <algorithm>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include "clients/admin_client.h"
@@ -21,14 +19,6 @@
 #include "coordinator/znodes.h"
 
 namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("Cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Kafka's tool uses a 30 s ZooKeeper session; connecting is bounded by --timeout-ms.
 constexpr int kSessionTimeoutMs = 30000;
@@ -160,7 +150,8 @@ int main(int argc, char** argv) {
     if (ctx.client.bootstrap.empty()) {
       throw UsageError("Missing required argument \"[bootstrap-server]\"");
     }
-    ElectionCommand cmd = parse_election_command(ctx.options, read_text);
+    ElectionCommand cmd = parse_election_command(
+        ctx.options, [](const std::string& path) { return read_text_file(path); });
 
     ElectionSummary summary;
     kb::clients::AdminClient admin(ctx.client);

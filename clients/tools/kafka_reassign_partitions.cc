@@ -5,10 +5,8 @@
 // - --bootstrap-server, as Kafka 2.5+: Metadata for the current assignment,
 //   AlterPartitionReassignments to start, ListPartitionReassignments for progress.
 // Either way the controller runs the reassignment (KIP-455 phases).
-#include <fstream>
 #include <iostream>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "clients/admin_client.h"
@@ -25,14 +23,6 @@ namespace {
 
 using namespace kb::tools;
 using kb::clients::TopicPartition;
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("Cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // What a back end reads from the cluster and how it starts a plan.
 class Cluster {
@@ -300,7 +290,8 @@ int main(int argc, char** argv) {
         "(bounded by --timeout-ms), printing progress to stderr."}},
       "Partitions reassignment failed due to "};
   return run_tool(info, argc, argv, std::cout, std::cerr, [](ToolContext& ctx) {
-    ReassignCommand cmd = parse_reassign_command(ctx.options, read_text);
+    ReassignCommand cmd = parse_reassign_command(
+        ctx.options, [](const std::string& path) { return read_text_file(path); });
     if (ctx.output == OutputFormat::kJson && cmd.action == ReassignAction::kExecute)
       throw UsageError("--output json is only supported with --generate and --verify");
     if (auto t = ctx.options.value("timeout")) {

@@ -1,11 +1,22 @@
 #include "clients/tools/tool.h"
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
+#include <sstream>
+#include <stdexcept>
 
 #include "clients/errors.h"
 
 namespace kb::tools {
+
+std::string read_text_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("Cannot read " + (what.empty() ? "" : what + " ") + path);
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
 
 std::vector<OptionSpec> common_options() {
   return {

@@ -39,6 +39,10 @@ struct ToolContext {
 
 std::vector<OptionSpec> common_options();
 
+// The whole content of a file the user named (a JSON plan, a reset plan); throws
+// std::runtime_error("Cannot read <what> <path>") when it cannot be opened.
+std::string read_text_file(const std::string& path, const std::string& what = "");
+
 // Client settings from --command-config (a properties file), then --bootstrap-server (wins over
 // bootstrap.servers in the file), with every client timeout capped by `timeout`. Throws
 // UsageError for an unreadable file or a bad value.
