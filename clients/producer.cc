@@ -2,6 +2,7 @@
 // lock), flush() and close(). The sender thread is in producer_sender.cc.
 #include "clients/producer.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "clients/detail/producer_state.h"
@@ -130,6 +131,14 @@ void Producer::Impl::finish(std::vector<Completion>& done) {
   outstanding -= done.size();
   state_changed.notify_all();
   done.clear();
+}
+
+void ProducerConfig::cap_timeouts(std::chrono::milliseconds bound) {
+  max_block = std::min(max_block, bound);
+  client.request_timeout = std::min(client.request_timeout, bound);
+  client.connect_timeout = std::min(client.connect_timeout, bound);
+  client.api_timeout = std::min(client.api_timeout, bound);
+  delivery_timeout = std::max(delivery_timeout, linger + client.request_timeout);
 }
 
 Producer::Producer(ProducerConfig config) {

@@ -56,6 +56,11 @@ struct ProducerConfig {
   // Bound on send() waiting for the topic's metadata (max.block.ms).
   std::chrono::milliseconds max_block{60000};
   bool enable_idempotence = false;
+
+  // Caps max.block.ms and the client's request, connect and API timeouts at `bound` (a tool's
+  // --timeout-ms), then keeps delivery.timeout.ms >= linger.ms + request.timeout.ms as Java
+  // requires.
+  void cap_timeouts(std::chrono::milliseconds bound);
 };
 
 // Applies Kafka's producer property names onto `config` (and the client ones through

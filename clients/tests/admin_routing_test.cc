@@ -129,13 +129,7 @@ struct TwoBrokers {
     b2 = std::make_unique<ScriptedBroker>(
         [this](const protocol::RequestHeader& h, protocol::Reader& r) { return answer(2, h, r); });
   }
-  ClientConfig config() {
-    ClientConfig c;
-    c.bootstrap = {{"127.0.0.1", b1->port()}};
-    c.api_timeout = std::chrono::milliseconds(5000);
-    c.request_timeout = std::chrono::milliseconds(1000);
-    return c;
-  }
+  ClientConfig config() { return testing::scripted_client_config(*b1); }
 };
 
 TEST(AdminRouting, CreateTopicsGoesToTheController) {

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "clients/client_config.h"
 #include "protocol/header.h"
 #include "protocol/wire.h"
 
@@ -129,6 +130,16 @@ std::vector<uint8_t> encode_body(const Message& m, int16_t version) {
   protocol::Writer w(out);
   m.encode(w, version);
   return out.flatten();
+}
+
+// Client settings for a test against scripted brokers: bootstrap on `first`, timeouts short enough
+// for a unit test and long enough for a loaded machine.
+inline ClientConfig scripted_client_config(const ScriptedBroker& first) {
+  ClientConfig c;
+  c.bootstrap = {{"127.0.0.1", first.port()}};
+  c.api_timeout = std::chrono::milliseconds(5000);
+  c.request_timeout = std::chrono::milliseconds(1000);
+  return c;
 }
 
 }  // namespace kb::clients::testing

@@ -185,12 +185,7 @@ clients::ProducerConfig console_producer_config(const ParsedOptions& options,
     throw UsageError(e.what());
   }
   if (options.has("sync")) c.linger = ms(0);
-  c.max_block = std::min(c.max_block, bound);
-  c.client.request_timeout = std::min(c.client.request_timeout, bound);
-  c.client.connect_timeout = std::min(c.client.connect_timeout, bound);
-  c.client.api_timeout = std::min(c.client.api_timeout, bound);
-  // Java requires delivery.timeout.ms >= linger.ms + request.timeout.ms; keep it so.
-  c.delivery_timeout = std::max(c.delivery_timeout, c.linger + c.client.request_timeout);
+  c.cap_timeouts(bound);
   return c;
 }
 

@@ -139,11 +139,7 @@ clients::ProducerConfig producer_perf_config(const ProducerPerfOptions& options,
     throw UsageError(
         "Missing required configuration \"bootstrap.servers\" which has no default value.");
   }
-  c.max_block = std::min(c.max_block, bound);
-  c.client.request_timeout = std::min(c.client.request_timeout, bound);
-  c.client.connect_timeout = std::min(c.client.connect_timeout, bound);
-  c.client.api_timeout = std::min(c.client.api_timeout, bound);
-  c.delivery_timeout = std::max(c.delivery_timeout, c.linger + c.client.request_timeout);
+  c.cap_timeouts(bound);
   return c;
 }
 
