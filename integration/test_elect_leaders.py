@@ -14,11 +14,11 @@ the API when the brokers advertise it) and on the raw wire.
 import json
 import os
 import re
-import socket
 import struct
 import time
 
 import harness
+from flexible_wire import read_uvarint, roundtrip, uvarint
 from tool_helpers import ToolAssertions, run_tool
 
 ELECTION = os.path.join(harness.BUILD_DIR, "bin", "kafka-leader-election")
@@ -27,28 +27,6 @@ NONE, UNKNOWN_SERVER_ERROR, UNKNOWN_TOPIC_OR_PARTITION, NOT_CONTROLLER = 0, -1, 
 
 
 # ---- raw ElectLeaders (v0: classic encoding; v2: flexible, KIP-482) ---------------------------
-
-def uvarint(n):
-    out = b""
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out += bytes([b | 0x80])
-        else:
-            return out + bytes([b])
-
-
-def read_uvarint(data, pos):
-    shift = value = 0
-    while True:
-        b = data[pos]
-        pos += 1
-        value |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return value, pos
-        shift += 7
-
 
 def encode_elect_leaders(version, partitions, election_type=0, timeout_ms=10000):
     """`partitions`: {topic: [ids]} or None (every partition)."""
@@ -127,27 +105,10 @@ def decode_elect_leaders(version, data):
 
 
 def call_elect_leaders(address, version, partitions, election_type=0, timeout_ms=10000):
-    host, port = address.rsplit(":", 1)
     body = encode_elect_leaders(version, partitions, election_type, timeout_ms)
-    client_id = b"elect-test"
-    header = struct.pack(">hhih", ELECT_LEADERS, version, 7, len(client_id)) + client_id
-    if version >= 2:
-        header += uvarint(0)  # request header v2: tagged fields
-    payload = header + body
-    with socket.create_connection((host, int(port)), timeout=30) as s:
-        s.sendall(struct.pack(">i", len(payload)) + payload)
-        buf = b""
-        while len(buf) < 4 or len(buf) < 4 + struct.unpack(">i", buf[:4])[0]:
-            chunk = s.recv(65536)
-            if not chunk:
-                raise ConnectionError("broker closed the connection")
-            buf += chunk
-    data = buf[4:]
-    assert struct.unpack(">i", data[:4])[0] == 7
-    pos = 4
-    if version >= 2:
-        _, pos = read_uvarint(data, pos)  # response header v1: tagged fields
-    return decode_elect_leaders(version, data[pos:])
+    data = roundtrip(address, ELECT_LEADERS, version, body, flexible=version >= 2,
+                     client_id=b"elect-test")
+    return decode_elect_leaders(version, data)
 
 
 class ElectLeadersTest(ToolAssertions, harness.ClusterTestCase):

@@ -12,11 +12,11 @@ NOT_CONTROLLER. Bad inputs fail with one line on stderr and exit 1."""
 
 import json
 import os
-import socket
 import struct
 import tempfile
 
 import harness
+from flexible_wire import compact_string, read_uvarint, roundtrip, uvarint
 from tool_helpers import ToolAssertions, run_tool
 
 BIN = os.path.join(harness.BUILD_DIR, "bin")
@@ -26,22 +26,6 @@ NONE, NOT_CONTROLLER, NO_REASSIGNMENT_IN_PROGRESS = 0, 41, 85
 
 
 # ---- a minimal flexible-version (KIP-482) codec for the two APIs ----
-
-def uvarint(n):
-    out = b""
-    while True:
-        byte = n & 0x7F
-        n >>= 7
-        if n:
-            out += bytes([byte | 0x80])
-        else:
-            return out + bytes([byte])
-
-
-def compact_string(s):
-    b = s.encode()
-    return uvarint(len(b) + 1) + b
-
 
 class Reader:
     def __init__(self, data):
@@ -53,14 +37,8 @@ class Reader:
         return v[0]
 
     def uvarint(self):
-        shift = value = 0
-        while True:
-            b = self.data[self.pos]
-            self.pos += 1
-            value |= (b & 0x7F) << shift
-            if not b & 0x80:
-                return value
-            shift += 7
+        value, self.pos = read_uvarint(self.data, self.pos)
+        return value
 
     def nullable_string(self):
         n = self.uvarint()
@@ -80,26 +58,8 @@ class Reader:
 
 
 def call(address, api_key, body):
-    """One flexible v0 request (header v2: client id, empty tag buffer); returns a Reader on the
-    response body (after header v1's tag buffer)."""
-    host, port = address.rsplit(":", 1)
-    with socket.create_connection((host, int(port)), timeout=30) as s:
-        s.sendall(harness.encode_request(api_key, 0, 7, body=b"\x00" + body))
-        size = struct.unpack(">i", recv_exact(s, 4))[0]
-        r = Reader(recv_exact(s, size))
-        assert r.take(">i") == 7
-        r.skip_tags()
-        return r
-
-
-def recv_exact(s, n):
-    out = b""
-    while len(out) < n:
-        chunk = s.recv(n - len(out))
-        if not chunk:
-            raise ConnectionError("connection closed")
-        out += chunk
-    return out
+    """One flexible v0 request; returns a Reader on the response body."""
+    return Reader(roundtrip(address, api_key, 0, body, flexible=True))
 
 
 def list_reassignments(address):
