@@ -22,6 +22,11 @@ import harness
 OFFSETS_PARTITIONS = 6
 
 
+# kafka-python probes the broker's version at start-up and gives up with NoBrokersAvailable after
+# api_version_auto_timeout_ms (2 s by default), which a loaded 2-core CI machine can exceed.
+PROBE_MS = 30000
+
+
 class ConsumerGroupsTest(harness.ClusterTestCase):
     NUM_BROKERS = 3
     OVERRIDES = {"offsets.topic.num.partitions": str(OFFSETS_PARTITIONS),
@@ -145,6 +150,7 @@ class ConsumerGroupsTest(harness.ClusterTestCase):
         def run(i):
             try:
                 c = KafkaConsumer(topic, bootstrap_servers=self.bootstrap, group_id=g,
+                                  api_version_auto_timeout_ms=PROBE_MS,
                                   client_id="kp-%d" % i, session_timeout_ms=6000,
                                   heartbeat_interval_ms=500, max_poll_interval_ms=20000,
                                   auto_offset_reset="earliest", enable_auto_commit=False,
@@ -331,7 +337,8 @@ class ConsumerGroupsTest(harness.ClusterTestCase):
             harness.wait_until(committed, 60, "committed offsets %s after the restart" % end)
             # kafka-python's OffsetFetch agrees.
             from kafka import KafkaAdminClient
-            kadmin = KafkaAdminClient(bootstrap_servers=self.bootstrap)
+            kadmin = KafkaAdminClient(bootstrap_servers=self.bootstrap,
+                                      api_version_auto_timeout_ms=PROBE_MS)
             try:
                 fetched = kadmin.list_consumer_group_offsets(g)
             finally:
@@ -357,6 +364,7 @@ class ConsumerGroupsTest(harness.ClusterTestCase):
         early = self.consumer(self.group("earliest"), **{"auto.offset.reset": "earliest"})
         from kafka import KafkaConsumer, TopicPartition as KTP
         late = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=self.group("latest"),
+                             api_version_auto_timeout_ms=PROBE_MS,
                              auto_offset_reset="latest", enable_auto_commit=False,
                              session_timeout_ms=6000, heartbeat_interval_ms=500)
         try:
@@ -402,6 +410,7 @@ class ConsumerGroupsTest(harness.ClusterTestCase):
 
         def consumer():
             return KafkaConsumer(topic, bootstrap_servers=self.bootstrap, group_id=g,
+                                 api_version_auto_timeout_ms=PROBE_MS,
                                  session_timeout_ms=6000, heartbeat_interval_ms=500,
                                  auto_offset_reset="earliest", enable_auto_commit=False)
         a = consumer()
@@ -468,15 +477,23 @@ class ConsumerGroupsTest(harness.ClusterTestCase):
                                         for g in groups}) > 1, 30,
                            "the groups spread over more than one coordinator")
         coordinators = set()
+        # A coordinator that has just become leader of the group's offsets partition answers
+        # COORDINATOR_LOAD_IN_PROGRESS until it has loaded it, and one that lost it
+        # NOT_COORDINATOR: real clients retry both (after finding the coordinator again).
+        retriable = (14, 15, 16)
         for g in groups:
-            node, address = w.find_coordinator(self.cluster.brokers[0].address, g)
+            def commit():
+                node, address = w.find_coordinator(self.cluster.brokers[0].address, g)
+                c = w.Conn.to(address)
+                try:
+                    r = c.call(w.OffsetCommitRequest_v2(g, -1, "", -1, [(topic, [(0, 1, "")])]))
+                finally:
+                    c.close()
+                error = r.topics[0][1][0][1]
+                return None if error in retriable else (node, error)
+            node, error = harness.wait_until(commit, 30, "a commit for %s past loading" % g)
             coordinators.add(node)
-            c = w.Conn.to(address)
-            try:
-                r = c.call(w.OffsetCommitRequest_v2(g, -1, "", -1, [(topic, [(0, 1, "")])]))
-            finally:
-                c.close()
-            self.assertEqual(w.NONE, r.topics[0][1][0][1])
+            self.assertEqual(w.NONE, error)
         self.assertGreater(len(coordinators), 1, "all groups on one coordinator")
         listed = {gm.id for gm in self.admin().list_groups(timeout=20)}
         self.assertEqual(set(groups), set(groups) & listed)
