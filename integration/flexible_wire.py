@@ -1,6 +1,6 @@
-"""Raw-wire helpers for tests that speak a flexible version (KIP-482) of an API that no Python
-client on this machine has: unsigned varints, compact strings, exact reads, and one round trip
-that returns the response body."""
+"""Raw-wire helpers for tests that talk to the broker below any client library: exact reads, and
+for flexible versions (KIP-482) of APIs no Python client on this machine has, unsigned varints,
+compact strings and one round trip that returns the response body."""
 import socket
 import struct
 

@@ -9,6 +9,7 @@ import time
 from confluent_kafka import Consumer, Producer, TopicPartition, OFFSET_BEGINNING
 
 import harness
+from flexible_wire import recv_exact
 
 REQUEST_MAX_BYTES = 1048576  # socket.request.max.bytes for this cluster
 
@@ -59,8 +60,8 @@ class BadFramesTest(harness.ClusterTestCase):
         try:
             # A good request first proves the connection was working.
             s.sendall(harness.encode_request(18, 0, 1))  # ApiVersions v0
-            size = struct.unpack(">i", self._recv_exact(s, 4))[0]
-            body = self._recv_exact(s, size)
+            size = struct.unpack(">i", recv_exact(s, 4))[0]
+            body = recv_exact(s, size)
             self.assertEqual(1, struct.unpack(">i", body[:4])[0], "correlation id")
             try:
                 s.sendall(payload)
@@ -75,16 +76,6 @@ class BadFramesTest(harness.ClusterTestCase):
         # The bystander is unaffected, and the broker is still alive.
         self.produce_and_check(10)
         self.assertTrue(self.cluster.brokers[0].is_running())
-
-    @staticmethod
-    def _recv_exact(s, n):
-        buf = b""
-        while len(buf) < n:
-            chunk = s.recv(n - len(buf))
-            if not chunk:
-                raise AssertionError("connection closed while reading a response")
-            buf += chunk
-        return buf
 
     def test_garbage_bytes(self):
         # Size 16, then a header with api key -1 and nonsense.
