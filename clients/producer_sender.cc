@@ -235,23 +235,14 @@ void Producer::Impl::run_sender() {
                             "The broker at " + conn.endpoint().to_string() +
                                 " does not support Produce v3+ (record batches v2)");
         }
-        protocol::OutBuffer out;
-        protocol::Writer w(out);
-        request.encode(w, version);
-        auto body = out.flatten();
         if (config.acks == Acks::kNone) {
-          conn.send_only(protocol::ProduceRequest::kApiKey, version, body, deadline);
+          protocol::OutBuffer out;
+          protocol::Writer w(out);
+          request.encode(w, version);
+          conn.send_only(protocol::ProduceRequest::kApiKey, version, out.flatten(), deadline);
           all(ErrorCode::kNone, "");
         } else {
-          auto reply = conn.roundtrip(protocol::ProduceRequest::kApiKey, version, body, deadline);
-          protocol::ProduceResponse response;
-          try {
-            protocol::Reader r(reply.data(), reply.size());
-            response.decode(r, version);
-          } catch (const protocol::DecodeError& e) {
-            conn.close();
-            throw NetworkError(conn.endpoint().to_string() + ": malformed response: " + e.what());
-          }
+          auto response = detail::call<protocol::ProduceResponse>(conn, request, deadline);
           all(ErrorCode::kNetworkException, "The broker did not answer for the partition");
           for (const auto& t : response.responses) {
             for (const auto& p : t.partition_responses) {
