@@ -46,7 +46,12 @@ class IsrChangesTest(harness.ClusterTestCase):
             follower.resume()
         harness.wait_until(lambda: follower.broker_id in self.isr(topic), 60,
                            "the resumed follower back in the ISR")
-        expanded = self.cluster.broker(leader).metrics()
+        # The leader counts the expansion once its ZooKeeper write is answered, which the test
+        # may see in ZooKeeper a moment before the metric moves.
+        expanded = harness.wait_until(
+            lambda: (lambda m: m if m["kafka_server_replicamanager_isrexpands_total"] >= 1 and
+                     m["kafka_server_replicamanager_underreplicatedpartitions"] == 0 else None)(
+                self.cluster.broker(leader).metrics()), 30, "the ISR expansion in the metrics")
         self.assertGreaterEqual(expanded["kafka_server_replicamanager_isrexpands_total"], 1)
         self.assertEqual(0, expanded["kafka_server_replicamanager_underreplicatedpartitions"])
         self.wait_for_high_watermark(topic, 0, len(acked))
