@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import unittest
 
 from client_helpers import ClientHelpers, wait_until  # noqa: F401 (wait_until: for the tests)
@@ -133,6 +134,11 @@ def _on_watchdog(signum, frame):
             cluster.dump_logs()
         except Exception:  # noqa: BLE001
             pass
+    # The stack of the main thread says where the test hung; written last, where a tail sees it.
+    for f in traceback.extract_stack(frame)[-8:]:
+        sys.stderr.write("##### KB_TEST_TIMEOUT hung at: %s:%d in %s: %s\n" % (
+            os.path.basename(f.filename), f.lineno, f.name, f.line))
+    sys.stderr.flush()
     kill_everything()
     os._exit(124)
 
@@ -701,6 +707,10 @@ class ClusterTestCase(ClientHelpers, unittest.TestCase):
             self.cluster.failed = True
             sys.stderr.write("\n##### %s failed; broker logs follow\n" % self.id())
             self.cluster.dump_logs()
+            # Repeated after the logs so that a tail of the output (all CI may keep) names it.
+            for _, trace in (result.failures + result.errors)[before:]:
+                last = trace.strip().splitlines()[-1] if trace.strip() else "?"
+                sys.stderr.write("##### %s failed: %s\n" % (self.id(), last[:500]))
         return out
 
     # ---- helpers shared by the tests -------------------------------------------------------

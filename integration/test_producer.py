@@ -62,8 +62,11 @@ class ProducerTest(harness.ClusterTestCase):
     OVERRIDES = {"auto.create.topics.enable": "false"}
 
     def produce(self, topic, lines, *args, timeout=60):
+        # The console producer's default request timeout is Kafka's 1.5 s and it retries without
+        # idempotence, so one slow acks=all answer on a loaded machine duplicates a batch; the
+        # tests here check codecs, acks and placement, not that.
         rc, out, err, _ = run("--bootstrap-server", self.bootstrap, "--topic", topic,
-                              "--timeout-ms", "20000", *args,
+                              "--timeout-ms", "20000", "--request-timeout-ms", "30000", *args,
                               stdin="".join(l + "\n" for l in lines), timeout=timeout)
         self.assertEqual(0, rc, "exit %d, stdout %r, stderr %r" % (rc, out, err))
         self.assertEqual("", err)
