@@ -17,7 +17,7 @@ class BrokerServices;
 
 struct RequestContext {
   protocol::RequestHeader header;
-  std::shared_ptr<const std::vector<uint8_t>> frame;
+  std::shared_ptr<const network::FrameBytes> frame;
   size_t body_offset = 0;
   std::string client_host;
   network::Responder responder;

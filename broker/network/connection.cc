@@ -6,9 +6,10 @@
 #include <sys/socket.h>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include "common/logging.h"
@@ -27,6 +28,8 @@ constexpr size_t kMaxResponsesPerWrite = 64;
 // sendfile bytes per turn of the event loop, so one large fetch does not starve the other
 // connections on this thread when the peer drains fast (loopback).
 constexpr uint64_t kSendfileBytesPerTurn = 4 * 1024 * 1024;
+// Outstanding frame bytes from which reading waits for all of them (SO_RCVLOWAT).
+constexpr size_t kLowWatermarkFromBytes = 128 * 1024;
 
 int64_t wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -215,15 +218,8 @@ bool Connection::over_in_flight_limit() const {
 void Connection::start_read() {
   if (closed_ || reading_ || over_in_flight_limit()) return;
   reading_ = true;
-  if (partial_frame_) {
-    auto& frame = *partial_frame_;
-    asio::async_read(socket_,
-                     asio::buffer(frame.data() + partial_filled_, frame.size() - partial_filled_),
-                     [self = shared_from_this()](const error_code& ec, size_t n) {
-                       self->on_frame_body(ec, n);
-                     });
-    return;
-  }
+  if (partial_frame_) return read_frame_body();
+  set_receive_low_watermark(1);
   if (in_begin_ > 0) {  // compact so the free tail is as large as possible
     std::memmove(inbuf_.data(), inbuf_.data() + in_begin_, in_end_ - in_begin_);
     in_end_ -= in_begin_;
@@ -232,6 +228,19 @@ void Connection::start_read() {
   socket_.async_read_some(
       asio::buffer(inbuf_.data() + in_end_, inbuf_.size() - in_end_),
       [self = shared_from_this()](const error_code& ec, size_t n) { self->on_read(ec, n); });
+}
+
+void Connection::set_receive_low_watermark(size_t bytes) {
+  // While the rest of a large frame is outstanding, readiness is signalled only once it is all
+  // buffered (the kernel caps the value at half the receive buffer and still wakes the reader
+  // under memory pressure): a 1 MB produce request then costs two or three wake-ups and reads
+  // instead of one per ~64 KB that loopback delivers. Small remainders keep the default.
+  const size_t wanted = bytes >= kLowWatermarkFromBytes ? bytes : 1;
+  if (wanted == receive_low_watermark_) return;
+  const int value = static_cast<int>(std::min<size_t>(wanted, INT32_MAX));
+  if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVLOWAT, &value, sizeof(value)) == 0) {
+    receive_low_watermark_ = wanted;
+  }
 }
 
 void Connection::ack_now() {
@@ -254,16 +263,44 @@ void Connection::on_read(const error_code& ec, size_t n) {
   process_input();
 }
 
-void Connection::on_frame_body(const error_code& ec, size_t n) {
+void Connection::read_frame_body() {
+  // Reads what is buffered without blocking, then waits for readiness with the low watermark
+  // set to what is missing; reading again at once after a partial read would take each ~64 KB
+  // as it arrives, one wake-up and one read each.
+  auto& frame = *partial_frame_;
+  while (partial_filled_ < frame.size()) {
+    const ssize_t n = ::recv(socket_.native_handle(), frame.data() + partial_filled_,
+                             frame.size() - partial_filled_, MSG_DONTWAIT);
+    if (n > 0) {
+      partial_filled_ += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      set_receive_low_watermark(frame.size() - partial_filled_);
+      socket_.async_wait(asio::socket_base::wait_read,
+                         [self = shared_from_this()](const error_code& ec) {
+                           if (self->closed_) return;
+                           if (ec) {
+                             self->reading_ = false;
+                             return self->close_on_error("wait for readability", ec);
+                           }
+                           self->read_frame_body();
+                         });
+      return;
+    }
+    reading_ = false;
+    if (n == 0) return close("closed by peer");
+    return close_on_error("read", error_code(errno, boost::system::system_category()));
+  }
   reading_ = false;
-  if (closed_) return;
-  if (ec) return close_on_error("read", ec);
   ack_now();
   touch();
-  auto frame = std::move(partial_frame_);
+  set_receive_low_watermark(1);
+  auto done = std::move(partial_frame_);
   partial_frame_.reset();
   partial_filled_ = 0;
-  dispatch_frame(std::move(frame));
+  dispatch_frame(std::move(done));
   process_input();
 }
 
@@ -286,12 +323,12 @@ void Connection::process_input() {
     }
     const size_t body = static_cast<size_t>(size);
     if (available - 4 >= body) {
-      auto frame = std::make_shared<std::vector<uint8_t>>(p + 4, p + 4 + body);
+      auto frame = std::make_shared<FrameBytes>(p + 4, p + 4 + body);
       in_begin_ += 4 + body;
       dispatch_frame(std::move(frame));
     } else {
       // Move what we have into the frame's own buffer and read the rest straight into it.
-      partial_frame_ = std::make_shared<std::vector<uint8_t>>(body);
+      partial_frame_ = std::make_shared<FrameBytes>(body);
       partial_filled_ = available - 4;
       std::memcpy(partial_frame_->data(), p + 4, partial_filled_);
       in_begin_ = in_end_ = 0;
@@ -301,7 +338,7 @@ void Connection::process_input() {
   start_read();
 }
 
-void Connection::dispatch_frame(std::shared_ptr<std::vector<uint8_t>> frame) {
+void Connection::dispatch_frame(std::shared_ptr<FrameBytes> frame) {
   if (closed_) return;
   const uint64_t seq = next_seq_++;
   slots_.emplace_back();

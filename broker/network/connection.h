@@ -101,9 +101,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start_read();
   void ack_now();
   void on_read(const boost::system::error_code& ec, size_t n);
-  void on_frame_body(const boost::system::error_code& ec, size_t n);
+  void read_frame_body();
   void process_input();
-  void dispatch_frame(std::shared_ptr<std::vector<uint8_t>> frame);
+  void dispatch_frame(std::shared_ptr<FrameBytes> frame);
+  void set_receive_low_watermark(size_t bytes);
   void maybe_resume_reading();
 
   // Writing side.
@@ -134,8 +135,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<uint8_t> inbuf_;
   size_t in_begin_ = 0;
   size_t in_end_ = 0;
-  std::shared_ptr<std::vector<uint8_t>> partial_frame_;
+  std::shared_ptr<FrameBytes> partial_frame_;
   size_t partial_filled_ = 0;
+  size_t receive_low_watermark_ = 1;  // SO_RCVLOWAT as last set
   bool reading_ = false;  // a read is in flight
 
   // Response FIFO: slots_[i] belongs to request first_seq_ + i.

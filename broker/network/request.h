@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -25,12 +26,37 @@ struct OutPayload {
   size_t size() const;
 };
 
+// Allocator whose value-less construct leaves bytes uninitialised: a frame buffer is sized and
+// then overwritten by the socket read, and zero-filling a 1 MB produce frame first cost about 3%
+// of the broker's CPU in the produce benchmark.
+template <class T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  DefaultInitAllocator() = default;
+  template <class U>
+  DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}  // NOLINT(runtime/explicit)
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+// The bytes of one request frame after its 4-byte size.
+using FrameBytes = std::vector<uint8_t, DefaultInitAllocator<uint8_t>>;
+
 // One request frame as read from a connection.
 // Thread safety: a plain value. `frame` is owned by this request alone (handlers may rewrite
 // bytes inside it, e.g. produce offset assignment), and stays valid while any copy of it lives.
 struct Request {
-  std::shared_ptr<const std::vector<uint8_t>> frame;  // the bytes after the 4-byte size
-  uint64_t connection_id = 0;                         // unique per server, never reused
+  std::shared_ptr<const FrameBytes> frame;
+  uint64_t connection_id = 0;  // unique per server, never reused
   std::string listener_name;
   std::string client_host;
   int client_port = 0;
