@@ -5,6 +5,11 @@
 //
 //   kb-zk-populate --zookeeper HOST:PORT --topics N --partitions P --replicas 1,2,3
 //                  [--prefix bench-] [--rotate] [--offline]
+//   kb-zk-populate --zookeeper HOST:PORT --topics N --partitions P --read-probe SESSIONS
+//
+// --read-probe writes nothing: it reads every partition's /state znode back with pipelined
+// asynchronous reads spread over SESSIONS sessions, and prints the rate. It is the floor under a
+// controller failover (which must read them all) on this machine, measured in the same run.
 //
 // --rotate places partition i's replicas like the default assignment does (the list rotated by
 // i); without it every partition gets the list as given. The first replica leads, the whole
@@ -19,6 +24,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -85,6 +91,49 @@ class Pipeline {
   std::atomic<int> failures_{0};
 };
 
+// Reads topics x partitions state znodes over `sessions` sessions, each with a bounded window.
+int read_probe(const std::string& connect, const std::string& prefix, int topics, int partitions,
+               int sessions) {
+  std::vector<std::unique_ptr<ZkClient>> clients;
+  for (int i = 0; i < sessions; ++i) clients.push_back(ZkClient::connect(connect, 30000, 30000));
+  constexpr int kWindowPerSession = 2000;
+  std::mutex mutex;
+  std::condition_variable cv;
+  long in_flight = 0;
+  std::atomic<long> failures{0};
+  const long window = static_cast<long>(kWindowPerSession) * sessions;
+  auto started = std::chrono::steady_clock::now();
+  long issued = 0;
+  for (int t = 0; t < topics; ++t) {
+    const std::string topic = prefix + std::to_string(t);
+    for (int p = 0; p < partitions; ++p) {
+      {
+        std::unique_lock lock(mutex);
+        cv.wait(lock, [&] { return in_flight < window; });
+        ++in_flight;
+      }
+      auto& zk = *clients[static_cast<size_t>(issued++ % sessions)];
+      zk.get_data_async(kb::coordinator::TopicPartitionStateZNode::path(topic, p), false,
+                        [&](const kb::coordinator::GetDataResult& r) {
+                          if (r.code != ZkCode::kOk) failures++;
+                          std::lock_guard guard(mutex);
+                          --in_flight;
+                          cv.notify_all();
+                        });
+    }
+  }
+  {
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return in_flight == 0; });
+  }
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("{\"reads\": %ld, \"sessions\": %d, \"seconds\": %.3f, \"reads_per_s\": %.0f, "
+              "\"failures\": %ld}\n",
+              issued, sessions, secs, static_cast<double>(issued) / secs, failures.load());
+  return failures.load() == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -92,6 +141,7 @@ int main(int argc, char** argv) {
   int topics = -1, partitions = -1;
   bool rotate = false;
   bool offline = false;
+  int probe_sessions = 0;
   std::vector<int32_t> replicas;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -105,6 +155,7 @@ int main(int argc, char** argv) {
     else if (a == "--prefix") prefix = value();
     else if (a == "--rotate") rotate = true;
     else if (a == "--offline") offline = true;
+    else if (a == "--read-probe") probe_sessions = std::atoi(value().c_str());
     else if (a == "--replicas") {
       std::string list = value();
       size_t start = 0;
@@ -116,6 +167,8 @@ int main(int argc, char** argv) {
       }
     } else usage(("unknown argument " + a).c_str());
   }
+  if (probe_sessions > 0 && !connect.empty() && topics > 0 && partitions > 0)
+    return read_probe(connect, prefix, topics, partitions, probe_sessions);
   if (connect.empty() || topics <= 0 || partitions <= 0 || replicas.empty())
     usage("--zookeeper, --topics, --partitions and --replicas are required");
 
