@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -45,7 +46,8 @@ Segment::Segment(const std::string& dir, Offset base, const LogConfig& config, i
       time_index_(segment_file_path(dir, base, kTimeIndexSuffix) + std::string(file_suffix), base,
                   config.segment_index_bytes),
       offset_of_max_timestamp_(base.value()),
-      created_ms_(now_ms) {}
+      created_ms_(now_ms),
+      max_bytes_(static_cast<uint64_t>(std::max<int64_t>(config.segment_bytes, 0))) {}
 
 Segment::~Segment() { close(); }
 
@@ -103,8 +105,47 @@ void Segment::index_batch(uint64_t position, const AppendBatchInfo& batch) {
   bytes_since_last_index_entry_ += batch.size;
 }
 
+// Why reserve: on ext4 every 4 KB page written past the allocated blocks pays for a delayed
+// allocation (reservation, extent-status and quota bookkeeping): a fifth of the broker's CPU in a
+// one-partition produce profile. Writing into blocks fallocate(KEEP_SIZE) has already allocated
+// skips that, and the file's size stays what was written, so readers, recovery and Kafka's
+// tools see no difference. Only segments that have grown past kReserveFromBytes reserve, so a
+// quiet partition never holds unused blocks; a busy one holds at most kReserveChunkBytes.
+constexpr uint64_t kReserveFromBytes = 4ull << 20;
+constexpr uint64_t kReserveChunkBytes = 16ull << 20;
+
+void Segment::reserve_ahead(uint64_t end) {
+  if (!reserving_ || end <= reserved_end_ || end < kReserveFromBytes) return;
+  const uint64_t from = std::max(reserved_end_, size());
+  const uint64_t to = std::max(end, std::min(end + kReserveChunkBytes, max_bytes_));
+  if (::fallocate(file_->fd(), FALLOC_FL_KEEP_SIZE, static_cast<off_t>(from),
+                  static_cast<off_t>(to - from)) != 0) {
+    // Not supported here, or the disk is full: plain writes still work (and report ENOSPC).
+    KB_LOG_DEBUG("storage") << "Not reserving blocks ahead in " << log_path_ << ": "
+                            << std::strerror(errno);
+    reserving_ = false;
+    return;
+  }
+  reserved_end_ = to;
+}
+
+void Segment::release_reservation() {
+  if (reserved_end_ <= size()) return;
+  // Truncating to the current size frees the blocks past it. It also stamps the modification
+  // time, which retention and the cleaner's delete horizon read, so that is put back.
+  const int64_t modified = last_modified_ms();
+  if (::ftruncate(file_->fd(), static_cast<off_t>(size())) != 0) {
+    KB_LOG_WARN("storage") << "Cannot release the blocks reserved past the end of " << log_path_
+                           << ": " << std::strerror(errno);
+    return;
+  }
+  reserved_end_ = 0;
+  set_last_modified_ms(modified);
+}
+
 bool Segment::append(std::span<const uint8_t> bytes, std::span<const AppendBatchInfo> batches) {
   uint64_t start = size();
+  reserve_ahead(start + bytes.size());
   size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = ::pwrite(file_->fd(), bytes.data() + done, bytes.size() - done,
@@ -175,6 +216,7 @@ Segment::RecoveryResult Segment::recover() {
     if (::ftruncate(file_->fd(), static_cast<off_t>(valid_end)) != 0) {
       throw std::system_error(errno, std::generic_category(), "truncate " + log_path_);
     }
+    reserved_end_ = 0;
   }
   size_.store(valid_end, std::memory_order_release);
   index_needs_rebuild_ = false;
@@ -227,6 +269,7 @@ uint64_t Segment::truncate_to(Offset offset) {
   if (::ftruncate(file_->fd(), static_cast<off_t>(position)) != 0) {
     KB_LOG_ERROR("storage") << "Cannot truncate " << log_path_ << ": " << std::strerror(errno);
   }
+  reserved_end_ = 0;  // the truncation freed the blocks past `position` too
   recompute_tail_state();
   if (position == 0) created_ms_.store(wall_clock_ms());
   return old_size - position;
@@ -243,6 +286,7 @@ void Segment::on_become_inactive() {
                            /*final_entry=*/true);
   offset_index_.trim();
   time_index_.trim();
+  release_reservation();
 }
 
 void Segment::flush() {

@@ -116,6 +116,10 @@ class Segment {
   void index_batch(uint64_t position, const AppendBatchInfo& batch);
   // Recomputes max timestamp and first-batch timestamp after load or truncation.
   void recompute_tail_state();
+  // Allocates disk blocks past the end of the file ahead of appends reaching `end`, for segments
+  // past a first few MB (see segment.cc); release_reservation gives back what was not used.
+  void reserve_ahead(uint64_t end);
+  void release_reservation();
 
   const std::string dir_;
   const Offset base_;
@@ -132,6 +136,9 @@ class Segment {
   std::atomic<int64_t> first_batch_timestamp_{-1};
   std::atomic<int64_t> created_ms_;
   uint32_t bytes_since_last_index_entry_ = 0;  // appender only
+  const uint64_t max_bytes_;                   // segment.bytes: reservations stop there
+  uint64_t reserved_end_ = 0;                  // appender only: blocks allocated up to here
+  bool reserving_ = true;                      // appender only: off after fallocate fails
 };
 
 }  // namespace kb::storage

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <thread>
 
@@ -122,6 +125,46 @@ TEST(LogTest, RollsBySegmentBytes) {
   // Oversized input is refused rather than rolled around.
   EXPECT_EQ(append(*log, testing::concat({make_batch(1), make_batch(1), make_batch(1), make_batch(1)})).error,
             ErrorCode::kRecordListTooLarge);
+}
+
+// Bytes the file system has allocated to a file.
+uint64_t allocated_bytes(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return static_cast<uint64_t>(st.st_blocks) * 512;
+}
+
+TEST(LogTest, BusySegmentReservesBlocksAheadAndGivesThemBackOnRoll) {
+  TempDir dir;
+  LogConfig config;
+  config.segment_bytes = 64 << 20;
+  auto log = Log::open(log_options(dir.sub("t-0"), config));
+  const std::string first = dir.sub("t-0/00000000000000000000.log");
+  // Under the first few MB nothing is reserved: a quiet partition holds no unused blocks.
+  ASSERT_EQ(append(*log, make_batch(9, 1000, 100 << 10)).error, ErrorCode::kNone);
+  const uint64_t small = std::filesystem::file_size(first);
+  EXPECT_LE(allocated_bytes(first), small + (1 << 20));
+  // Past them, blocks are allocated ahead of the data; the file's size is only what was written.
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(append(*log, make_batch(9, 1000, 100 << 10)).error, ErrorCode::kNone);
+  }
+  const uint64_t written = std::filesystem::file_size(first);
+  EXPECT_EQ(written, log->size_bytes());
+  EXPECT_GE(allocated_bytes(first), written + (8 << 20));
+  const auto modified = std::filesystem::last_write_time(first);
+  // A roll gives the unused blocks back and keeps the old segment's modification time.
+  config.segment_bytes = static_cast<int64_t>(written);
+  log->update_config(config);
+  ASSERT_EQ(append(*log, make_batch(1)).error, ErrorCode::kNone);
+  ASSERT_EQ(log->segment_base_offsets().size(), 2u);
+  EXPECT_EQ(std::filesystem::file_size(first), written);
+  EXPECT_LE(allocated_bytes(first), written + (1 << 20));
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::filesystem::last_write_time(first) - modified)
+                .count(),
+            0);
+  auto all = log->read(Offset(0), kBig, Offset(55), false);
+  EXPECT_EQ(batch_offsets(read_slices(all.slices)).size(), 7u);
 }
 
 TEST(LogTest, RollsBySegmentMs) {
