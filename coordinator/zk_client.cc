@@ -8,6 +8,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <string_view>
 #include <shared_mutex>
 
 #include "common/logging.h"
@@ -79,6 +80,27 @@ int mode_flags(CreateMode mode) {
     case CreateMode::kEphemeralSequential: return ZOO_EPHEMERAL_SEQUENTIAL;
   }
   return ZOO_PERSISTENT;
+}
+
+// ZooKeeper's own path rules (absolute, no empty, "." or ".." component, no trailing slash but
+// for a sequential create, no control characters). Only used before zoo_amulti, see multi_async.
+bool acceptable_path(const std::string& path, bool sequential) {
+  if (path.empty() || path[0] != '/') return false;
+  if (path.size() == 1) return true;
+  if (path.back() == '/' && !sequential) return false;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    const std::string_view part(path.data() + start, end - start);
+    const bool last = end == path.size();
+    if (part.empty() && !(last && sequential)) return false;
+    if (part == "." || part == "..") return false;
+    for (char c : part)
+      if (static_cast<unsigned char>(c) < 0x20) return false;
+    start = end + 1;
+  }
+  return true;
 }
 
 // Runs a user callback on the completion thread; an escaping exception must not unwind
@@ -626,8 +648,24 @@ void ZkClient::multi_async(std::vector<ZkOp> ops, MultiCallback cb) {
     multi_done(ZOK, ctx);
     return;
   }
+  // zoo_amulti (ZooKeeper 3.8's C client) frees a request path it never set, and under a chroot
+  // one it has already freed, when it refuses an op for an invalid path or an expired session:
+  // a fenced controller write issued as its session expired crashed a broker ("double free").
+  // Both cases are refused here, before it runs; a session cannot go from connected to expired
+  // between this check and the call without a round trip to the server.
+  for (const auto& op : ctx->ops) {
+    const bool sequential = op.type == ZkOp::Type::kCreate &&
+                            (op.mode == CreateMode::kPersistentSequential ||
+                             op.mode == CreateMode::kEphemeralSequential);
+    if (!acceptable_path(op.path, sequential)) {
+      for (auto& r : ctx->c_results) r.err = ZBADARGUMENTS;
+      multi_done(ZBADARGUMENTS, ctx);
+      return;
+    }
+  }
   impl_->issue(
       [&](zhandle_t* zh) {
+        if (is_unrecoverable(zh) != ZOK) return static_cast<int>(ZINVALIDSTATE);
         return zoo_amulti(zh, static_cast<int>(n), ctx->c_ops.data(), ctx->c_results.data(),
                           &multi_done, ctx);
       },

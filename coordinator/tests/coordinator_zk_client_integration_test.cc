@@ -194,19 +194,12 @@ TEST(ZkClientIT, WatchesFireWithChrootRelativePaths) {
   EXPECT_TRUE(log.wait_for("deleted"));
 }
 
-TEST(ZkClientIT, ExpiryIsReportedAndReconnectStartsNewSession) {
-  auto zk = ZkClient::connect(zk_address() + unique_chroot(), 4000, 10000);
-  EventLog log;
-  zk->add_session_listener(SessionListener{log.recorder("connected"), log.recorder("disconnected"),
-                                           log.recorder("expired"), log.recorder("new_session")});
-  ASSERT_EQ(zk->create("/eph", std::nullopt, CreateMode::kEphemeral).code, ZkCode::kOk);
-  const int64_t old_session = zk->session_id();
-
-  // Take the session over with a second handle and close it: the server ends the session, and
-  // our client learns on reconnecting that it expired.
+// Takes the client's session over with a second handle and closes it: the server ends the
+// session, and the client learns on reconnecting that it expired.
+void end_session_elsewhere(ZkClient& zk) {
   clientid_t id{};
-  id.client_id = old_session;
-  std::string pw = zk->session_password();
+  id.client_id = zk.session_id();
+  std::string pw = zk.session_password();
   std::memcpy(id.passwd, pw.data(), std::min(pw.size(), sizeof(id.passwd)));
   zhandle_t* thief = zookeeper_init(zk_address().c_str(), nullptr, 4000, &id, nullptr, 0);
   ASSERT_NE(thief, nullptr);
@@ -214,6 +207,16 @@ TEST(ZkClientIT, ExpiryIsReportedAndReconnectStartsNewSession) {
     std::this_thread::sleep_for(50ms);
   ASSERT_EQ(zoo_state(thief), ZOO_CONNECTED_STATE);
   zookeeper_close(thief);
+}
+
+TEST(ZkClientIT, ExpiryIsReportedAndReconnectStartsNewSession) {
+  auto zk = ZkClient::connect(zk_address() + unique_chroot(), 4000, 10000);
+  EventLog log;
+  zk->add_session_listener(SessionListener{log.recorder("connected"), log.recorder("disconnected"),
+                                           log.recorder("expired"), log.recorder("new_session")});
+  ASSERT_EQ(zk->create("/eph", std::nullopt, CreateMode::kEphemeral).code, ZkCode::kOk);
+  const int64_t old_session = zk->session_id();
+  end_session_elsewhere(*zk);
 
   ASSERT_TRUE(log.wait_for("expired", 20s));
   EXPECT_FALSE(zk->connected());
@@ -223,6 +226,45 @@ TEST(ZkClientIT, ExpiryIsReportedAndReconnectStartsNewSession) {
   EXPECT_NE(zk->session_id(), old_session);
   EXPECT_EQ(zk->exists("/eph").first, ZkCode::kNoNode);  // the old session's ephemeral is gone
   EXPECT_EQ(zk->create("/eph", std::nullopt, CreateMode::kEphemeral).code, ZkCode::kOk);
+}
+
+TEST(ZkClientIT, MultiOnAnExpiredSessionFailsWithoutCorruptingTheHeap) {
+  // The C client's zoo_amulti frees a request path it never set (and, under a chroot, one it
+  // had already freed) when an op is refused because the session has expired: a controller's
+  // fenced write issued just as its session expired crashed a broker with "double free". Several
+  // ops of every kind under a chroot, repeatedly, make that crash near certain without the guard.
+  auto zk = ZkClient::connect(zk_address() + unique_chroot(), 4000, 10000);
+  EventLog log;
+  zk->add_session_listener(SessionListener{nullptr, nullptr, log.recorder("expired"), nullptr});
+  ASSERT_EQ(zk->create("/n", std::string("x")).code, ZkCode::kOk);
+  end_session_elsewhere(*zk);
+  ASSERT_TRUE(log.wait_for("expired", 20s));
+  for (int round = 0; round < 50; ++round) {
+    MultiResult r = zk->multi({ZkOp::check("/n", 0), ZkOp::set_data("/n", "y", 0),
+                               ZkOp::create("/m-" + std::to_string(round), std::nullopt),
+                               ZkOp::remove("/n", 0)});
+    EXPECT_NE(r.code, ZkCode::kOk);
+    ASSERT_EQ(r.results.size(), 4u);
+    for (const auto& op : r.results) EXPECT_NE(op.code, ZkCode::kOk);
+  }
+  // The client is still usable once it has a new session.
+  zk->reconnect();
+  EXPECT_EQ(zk->multi({ZkOp::check("/n", 0), ZkOp::set_data("/n", "y", 0)}).code, ZkCode::kOk);
+}
+
+TEST(ZkClientIT, MultiWithAnInvalidPathIsRefusedWhole) {
+  // The other case in which zoo_amulti frees what it should not (see above): a refused path.
+  auto zk = ZkClient::connect(zk_address() + unique_chroot(), 6000, 10000);
+  ASSERT_EQ(zk->create("/ok", std::nullopt).code, ZkCode::kOk);
+  for (const std::string bad : {"/a//b", "relative", "/a/", "/a/../b", "/a/./b"}) {
+    MultiResult r = zk->multi({ZkOp::check("/ok", 0), ZkOp::create(bad, std::nullopt),
+                               ZkOp::remove("/ok", 0)});
+    EXPECT_EQ(r.code, ZkCode::kBadArguments) << bad;
+  }
+  EXPECT_EQ(zk->exists("/ok").first, ZkCode::kOk);  // nothing of a refused multi was applied
+  MultiResult seq = zk->multi({ZkOp::create("/ok/", std::nullopt,
+                                            CreateMode::kPersistentSequential)});
+  EXPECT_EQ(seq.code, ZkCode::kOk);  // a sequential create may end with a slash
 }
 
 TEST(ZkClientIT, ClosedClientFailsFast) {
