@@ -22,9 +22,9 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <optional>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -128,9 +128,10 @@ int read_probe(const std::string& connect, const std::string& prefix, int topics
   }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("{\"reads\": %ld, \"sessions\": %d, \"seconds\": %.3f, \"reads_per_s\": %.0f, "
-              "\"failures\": %ld}\n",
-              issued, sessions, secs, static_cast<double>(issued) / secs, failures.load());
+  std::printf(
+      "{\"reads\": %ld, \"sessions\": %d, \"seconds\": %.3f, \"reads_per_s\": %.0f, "
+      "\"failures\": %ld}\n",
+      issued, sessions, secs, static_cast<double>(issued) / secs, failures.load());
   return failures.load() == 0 ? 0 : 1;
 }
 

@@ -44,8 +44,9 @@ void raise_open_file_limit() {
 // without it a crash seen once in CI leaves nothing to go on. Only async-signal-safe calls here
 // (backtrace is primed in install_crash_handler so that it does not load libgcc now).
 void on_fatal_signal(int sig) {
-  static const char kHead[] = "\nkafka-server: fatal signal; stack (addresses resolve with "
-                              "addr2line -Cfe kafka-server):\n";
+  static const char kHead[] =
+      "\nkafka-server: fatal signal; stack (addresses resolve with "
+      "addr2line -Cfe kafka-server):\n";
   ssize_t ignored = ::write(STDERR_FILENO, kHead, sizeof(kHead) - 1);
   (void)ignored;
   void* frames[64];

@@ -8,8 +8,8 @@
 #include <future>
 #include <map>
 #include <mutex>
-#include <string_view>
 #include <shared_mutex>
+#include <string_view>
 
 #include "common/logging.h"
 
@@ -654,9 +654,9 @@ void ZkClient::multi_async(std::vector<ZkOp> ops, MultiCallback cb) {
   // Both cases are refused here, before it runs; a session cannot go from connected to expired
   // between this check and the call without a round trip to the server.
   for (const auto& op : ctx->ops) {
-    const bool sequential = op.type == ZkOp::Type::kCreate &&
-                            (op.mode == CreateMode::kPersistentSequential ||
-                             op.mode == CreateMode::kEphemeralSequential);
+    const bool sequential =
+        op.type == ZkOp::Type::kCreate && (op.mode == CreateMode::kPersistentSequential ||
+                                           op.mode == CreateMode::kEphemeralSequential);
     if (!acceptable_path(op.path, sequential)) {
       for (auto& r : ctx->c_results) r.err = ZBADARGUMENTS;
       multi_done(ZBADARGUMENTS, ctx);

@@ -257,13 +257,13 @@ TEST(ZkClientIT, MultiWithAnInvalidPathIsRefusedWhole) {
   auto zk = ZkClient::connect(zk_address() + unique_chroot(), 6000, 10000);
   ASSERT_EQ(zk->create("/ok", std::nullopt).code, ZkCode::kOk);
   for (const std::string bad : {"/a//b", "relative", "/a/", "/a/../b", "/a/./b"}) {
-    MultiResult r = zk->multi({ZkOp::check("/ok", 0), ZkOp::create(bad, std::nullopt),
-                               ZkOp::remove("/ok", 0)});
+    MultiResult r =
+        zk->multi({ZkOp::check("/ok", 0), ZkOp::create(bad, std::nullopt), ZkOp::remove("/ok", 0)});
     EXPECT_EQ(r.code, ZkCode::kBadArguments) << bad;
   }
   EXPECT_EQ(zk->exists("/ok").first, ZkCode::kOk);  // nothing of a refused multi was applied
-  MultiResult seq = zk->multi({ZkOp::create("/ok/", std::nullopt,
-                                            CreateMode::kPersistentSequential)});
+  MultiResult seq =
+      zk->multi({ZkOp::create("/ok/", std::nullopt, CreateMode::kPersistentSequential)});
   EXPECT_EQ(seq.code, ZkCode::kOk);  // a sequential create may end with a slash
 }
 
