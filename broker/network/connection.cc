@@ -219,7 +219,6 @@ void Connection::start_read() {
   if (closed_ || reading_ || over_in_flight_limit()) return;
   reading_ = true;
   if (partial_frame_) return read_frame_body();
-  set_receive_low_watermark(1);
   if (in_begin_ > 0) {  // compact so the free tail is as large as possible
     std::memmove(inbuf_.data(), inbuf_.data() + in_begin_, in_end_ - in_begin_);
     in_end_ -= in_begin_;
