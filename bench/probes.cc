@@ -36,6 +36,7 @@ DiskProbe probe_disk(const char* dir, long megabytes) {
       return result;  // zeros: the caller reports the failure
     }
   }
+  result.page_cache_mb_s = megabytes / seconds_since(start);
   ::fdatasync(fd);
   result.write_mb_s = megabytes / seconds_since(start);
   // The pages are clean after fdatasync; dropping them makes the read come from the device

@@ -7,8 +7,9 @@ namespace kb::bench {
 
 // Zeros when the file could not be written.
 struct DiskProbe {
-  double write_mb_s = 0;  // sequential write + fdatasync
-  double read_mb_s = 0;   // sequential read after dropping the file's pages (cold)
+  double page_cache_mb_s = 0;  // the same writes into the page cache, timed before fdatasync
+  double write_mb_s = 0;       // sequential write + fdatasync
+  double read_mb_s = 0;        // sequential read after dropping the file's pages (cold)
 };
 
 DiskProbe probe_disk(const char* dir, long megabytes);
