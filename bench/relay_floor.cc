@@ -171,12 +171,14 @@ int main(int argc, char** argv) {
 
   const double p50 = percentile(latencies_ms, 0.50), p99 = percentile(latencies_ms, 0.99);
   const double max = percentile(latencies_ms, 1.0);
-  std::printf("%zu messages of %ld bytes through %ld relay processes at %ld/s: p50 %.3f ms, p99 "
-              "%.3f ms, max %.3f ms\n",
-              latencies_ms.size(), size, hops, rate, p50, p99, max);
-  std::printf("{\"hops\":%ld,\"records\":%zu,\"rate\":%ld,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
-              "\"max_ms\":%.3f}\n",
-              hops, latencies_ms.size(), rate, p50, p99, max);
+  std::printf(
+      "%zu messages of %ld bytes through %ld relay processes at %ld/s: p50 %.3f ms, p99 "
+      "%.3f ms, max %.3f ms\n",
+      latencies_ms.size(), size, hops, rate, p50, p99, max);
+  std::printf(
+      "{\"hops\":%ld,\"records\":%zu,\"rate\":%ld,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
+      "\"max_ms\":%.3f}\n",
+      hops, latencies_ms.size(), rate, p50, p99, max);
   if (static_cast<long>(latencies_ms.size()) != records) die("messages were lost");
   return 0;
 }
