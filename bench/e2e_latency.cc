@@ -9,6 +9,7 @@
 //
 // The topic is created (CreateTopics) when missing and deleted afterwards.
 #include <librdkafka/rdkafka.h>
+#include "bench/percentile.h"
 #include "bench/rdkafka_support.h"
 
 #include <algorithm>
@@ -24,6 +25,7 @@
 namespace {
 
 using kb::bench::die;
+using kb::bench::percentile;
 using kb::bench::set;
 
 using Clock = std::chrono::steady_clock;
@@ -46,12 +48,6 @@ void admin(const std::string& bootstrap, Call call) {
   if (rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000)) rd_kafka_event_destroy(ev);
   rd_kafka_queue_destroy(q);
   rd_kafka_destroy(rk);
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
 }
 
 }  // namespace

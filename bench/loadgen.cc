@@ -14,11 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "bench/percentile.h"
 #include "bench/probes.h"
 
 namespace {
 
 using kb::bench::die;
+using kb::bench::percentile;
 using kb::bench::set;
 
 using Clock = std::chrono::steady_clock;
@@ -55,12 +57,6 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
   std::chrono::duration<double, std::milli> d = Clock::now() - state->enqueued[id];
   state->latencies_ms.push_back(d.count());
   state->delivered++;
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
 }
 
 void create_topic(const Options& o, const std::string& bootstrap) {

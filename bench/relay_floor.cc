@@ -24,11 +24,13 @@
 #include <thread>
 #include <vector>
 
+#include "bench/percentile.h"
 #include "bench/rdkafka_support.h"
 
 namespace {
 
 using kb::bench::die;
+using kb::bench::percentile;
 using Clock = std::chrono::steady_clock;
 
 int listen_on_loopback(int* port) {
@@ -93,12 +95,6 @@ pid_t start_relay(int listener, int next_port, size_t size) {
   while (read_exactly(in, message.data(), size) && write_exactly(out, message.data(), size)) {
   }
   ::_exit(0);
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
 }
 
 }  // namespace
