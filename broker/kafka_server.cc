@@ -270,7 +270,7 @@ void KafkaServer::start() {
 
   // 3. Services and the socket server (bound before registration, as Kafka does, so the
   //    registered port is the real one).
-  m.fetch_purgatory = std::make_unique<Purgatory>();
+  m.fetch_purgatory = std::make_unique<Purgatory>("reaper-Fetch");
   m.replicas =
       std::make_unique<ReplicaManager>(*m.logs, *m.fetch_purgatory, BrokerId(broker_id));
   m.topic_configs = std::make_unique<TopicConfigCache>(cfg, *m.zk);

@@ -2,9 +2,15 @@
 
 #include <algorithm>
 
+#include "common/thread_name.h"
+
 namespace kb::broker {
 
-Purgatory::Purgatory() : expiry_thread_([this] { expiry_loop(); }) {}
+Purgatory::Purgatory(std::string thread_name)
+    : expiry_thread_([this, name = std::move(thread_name)] {
+        set_current_thread_name(name);
+        expiry_loop();
+      }) {}
 
 Purgatory::~Purgatory() {
   stop();

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -49,7 +50,8 @@ class DelayedOperation {
 
 class Purgatory {
  public:
-  Purgatory();
+  // `thread_name` names the expiry thread (see common/thread_name.h).
+  explicit Purgatory(std::string thread_name = "reaper");
   ~Purgatory();
   Purgatory(const Purgatory&) = delete;
   Purgatory& operator=(const Purgatory&) = delete;

@@ -1,10 +1,14 @@
 #include "broker/task_thread.h"
 
 #include "common/logging.h"
+#include "common/thread_name.h"
 
 namespace kb::broker {
 
-TaskThread::TaskThread(std::string name) : name_(std::move(name)), thread_([this] { run(); }) {}
+TaskThread::TaskThread(std::string name) : name_(std::move(name)), thread_([this] {
+        set_current_thread_name(name_);
+        run();
+      }) {}
 
 TaskThread::~TaskThread() {
   stop();

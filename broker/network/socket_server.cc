@@ -8,6 +8,7 @@
 
 #include "broker/network/connection.h"
 #include "common/logging.h"
+#include "common/thread_name.h"
 
 namespace kb::network {
 
@@ -161,11 +162,17 @@ void SocketServer::start() {
   for (auto& loop : m.loops) {
     detail::IoLoop* l = loop.get();
     l->thread =
-        std::thread([l] { run_loop(l->ioc, "network thread " + std::to_string(l->index)); });
+        std::thread([l] {
+      set_current_thread_name("kb-network-" + std::to_string(l->index));
+      run_loop(l->ioc, "network thread " + std::to_string(l->index));
+    });
   }
   m.accept_work.emplace(asio::make_work_guard(m.accept_ioc));
   for (auto& listener : m.listeners) m.accept_next(*listener);
-  m.accept_thread = std::thread([&m] { run_loop(m.accept_ioc, "acceptor thread"); });
+  m.accept_thread = std::thread([&m] {
+    set_current_thread_name("kb-acceptor");
+    run_loop(m.accept_ioc, "acceptor thread");
+  });
 }
 
 int SocketServer::bound_port(const std::string& listener_name) const {

@@ -5,6 +5,7 @@
 
 #include "broker/replication/blocking_client.h"
 #include "common/logging.h"
+#include "common/thread_name.h"
 #include "protocol/messages/fetch.h"
 #include "protocol/messages/list_offsets.h"
 #include "protocol/messages/offset_for_leader_epoch.h"
@@ -68,7 +69,11 @@ ReplicaFetcherThread::ReplicaFetcherThread(std::string name, LeaderEndpoint lead
       lookup_(std::move(lookup)),
       progress_(std::move(progress)),
       impl_(std::make_unique<Impl>(leader_, name_, settings.socket_timeout_ms)),
-      thread_([this] { run(); }) {}
+      thread_([this] {
+        // "ReplicaFetcherThread-F-L" cut to 15 characters would lose the ids.
+        set_current_thread_name("kb-fetch-" + name_.substr(name_.find('-') + 1));
+        run();
+      }) {}
 
 ReplicaFetcherThread::~ReplicaFetcherThread() {
   shutdown();
