@@ -59,7 +59,8 @@ IsrStore IsrStore::from_kafka_zk(coordinator::KafkaZk& zk) {
 
 ReplicaManager::ReplicaManager(storage::LogManager& logs, Purgatory& fetch_purgatory,
                                BrokerId local_broker)
-    : logs_(logs), fetch_purgatory_(fetch_purgatory),
+    : logs_(logs),
+      fetch_purgatory_(fetch_purgatory),
       local_broker_(local_broker.value()),
       produce_purgatory_("reaper-Produce") {}
 

@@ -5,7 +5,8 @@
 
 namespace kb::broker {
 
-TaskThread::TaskThread(std::string name) : name_(std::move(name)), thread_([this] {
+TaskThread::TaskThread(std::string name)
+    : name_(std::move(name)), thread_([this] {
         set_current_thread_name(name_);
         run();
       }) {}

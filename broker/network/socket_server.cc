@@ -161,8 +161,7 @@ void SocketServer::start() {
   }
   for (auto& loop : m.loops) {
     detail::IoLoop* l = loop.get();
-    l->thread =
-        std::thread([l] {
+    l->thread = std::thread([l] {
       set_current_thread_name("kb-network-" + std::to_string(l->index));
       run_loop(l->ioc, "network thread " + std::to_string(l->index));
     });
