@@ -2,12 +2,10 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -22,12 +20,6 @@ using boost::system::error_code;
 namespace {
 
 constexpr size_t kReadBufferBytes = 64 * 1024;
-// Responses gathered into one write: enough to batch pipelined small answers, small enough that
-// one connection does not hold a large iovec.
-constexpr size_t kMaxResponsesPerWrite = 64;
-// sendfile bytes per turn of the event loop, so one large fetch does not starve the other
-// connections on this thread when the peer drains fast (loopback).
-constexpr uint64_t kSendfileBytesPerTurn = 4 * 1024 * 1024;
 // Outstanding frame bytes from which reading waits for all of them (SO_RCVLOWAT).
 constexpr size_t kLowWatermarkFromBytes = 128 * 1024;
 
@@ -37,18 +29,7 @@ int64_t wall_clock_ms() {
       .count();
 }
 
-size_t chunk_size(const OutChunk& chunk) {
-  if (const auto* bytes = std::get_if<std::vector<uint8_t>>(&chunk)) return bytes->size();
-  return std::get<FileSlice>(chunk).size;
-}
-
 }  // namespace
-
-size_t OutPayload::size() const {
-  size_t total = 0;
-  for (const auto& c : chunks) total += chunk_size(c);
-  return total;
-}
 
 void Responder::send(OutPayload payload) const {
   if (slot_ && slot_->claim("send")) slot_->answer(detail::Answer::kSend, std::move(payload));
@@ -76,7 +57,7 @@ bool ResponseSlot::claim(const char* what) {
 
 void ResponseSlot::answer(Answer kind, OutPayload payload) {
   // A connection that is gone has nobody to answer: drop silently.
-  if (auto c = connection.lock()) c->post_answer(seq, kind, std::move(payload));
+  if (auto c = connection.lock()) c->answer(seq, kind, std::move(payload));
 }
 
 ResponseSlot::~ResponseSlot() {
@@ -87,6 +68,18 @@ ResponseSlot::~ResponseSlot() {
 
 // ---------------------------------------------------------------------------------------------
 // IoLoop
+
+namespace {
+thread_local const IoLoop* current_loop = nullptr;
+}  // namespace
+
+void IoLoop::bind_to_this_thread() {
+  current_loop = this;
+}
+
+bool IoLoop::is_current() const {
+  return current_loop == this;
+}
 
 void IoLoop::close_all() {
   stopping = true;
@@ -158,14 +151,17 @@ void Connection::start() {
 void Connection::close(const char* reason) {
   if (closed_) return;
   auto keep = shared_from_this();  // the registry may hold the last reference
-  closed_ = true;
   KB_LOG_DEBUG("network") << "Closing " << description_ << ": " << reason;
-  error_code ignored;
-  socket_.shutdown(asio::socket_base::shutdown_both, ignored);
-  socket_.close(ignored);  // cancels the read, write and wait in flight
+  {
+    // Under the lock: a writer on another thread may be inside a system call on this socket.
+    std::lock_guard lock(write_mu_);
+    closed_ = true;
+    error_code ignored;
+    socket_.shutdown(asio::socket_base::shutdown_both, ignored);
+    socket_.close(ignored);  // cancels the read and wait in flight
+    slots_.clear();
+  }
   idle_timer_.cancel();
-  slots_.clear();
-  // write_items_ stays until destruction: a cancelled write may still reference it.
   if (registered_) {
     registered_ = false;
     loop_.connections.erase(id_);
@@ -190,14 +186,19 @@ void Connection::arm_idle_timer() {
   if (closed_ || idle_ms <= 0) return;
   const auto idle = std::chrono::milliseconds(idle_ms);
   const auto now = Clock::now();
-  const auto deadline = last_activity_ + idle;
+  const auto deadline = Clock::time_point(Clock::duration(last_activity_.load())) + idle;
   // Only re-armed when it fires, so reads and writes just bump last_activity_.
   idle_timer_.expires_at(deadline > now ? deadline : now + idle);
   idle_timer_.async_wait([self = shared_from_this(), idle](const error_code& ec) {
     if (ec || self->closed_) return;
     // A connection with a request in progress (e.g. a long poll) is not idle.
-    const bool busy = !self->slots_.empty() || self->writing_;
-    if (!busy && Clock::now() - self->last_activity_ >= idle) {
+    bool busy;
+    {
+      std::lock_guard lock(self->write_mu_);
+      busy = !self->slots_.empty() || self->writing_;
+    }
+    const auto last = Clock::time_point(Clock::duration(self->last_activity_.load()));
+    if (!busy && Clock::now() - last >= idle) {
       KB_LOG_DEBUG("network") << "Closing idle connection " << self->description_;
       self->close("idle");
       return;
@@ -210,13 +211,24 @@ void Connection::arm_idle_timer() {
 // ---------------------------------------------------------------------------------------------
 // Reading and framing
 
-bool Connection::over_in_flight_limit() const {
+bool Connection::over_in_flight_limit_locked() const {
   return slots_.size() >=
          static_cast<size_t>(std::max(1, loop_.options.max_in_flight_per_connection));
 }
 
+bool Connection::over_in_flight_limit() {
+  std::lock_guard lock(write_mu_);
+  return over_in_flight_limit_locked();
+}
+
 void Connection::start_read() {
-  if (closed_ || reading_ || over_in_flight_limit()) return;
+  if (closed_ || reading_) return;
+  {
+    std::lock_guard lock(write_mu_);
+    // The writer resumes reading once answers leave (write_due_locked).
+    read_paused_ = over_in_flight_limit_locked();
+    if (read_paused_) return;
+  }
   reading_ = true;
   if (partial_frame_) return read_frame_body();
   if (in_begin_ > 0) {  // compact so the free tail is as large as possible
@@ -339,8 +351,12 @@ void Connection::process_input() {
 
 void Connection::dispatch_frame(std::shared_ptr<FrameBytes> frame) {
   if (closed_) return;
-  const uint64_t seq = next_seq_++;
-  slots_.emplace_back();
+  uint64_t seq;
+  {
+    std::lock_guard lock(write_mu_);
+    seq = next_seq_++;
+    slots_.emplace_back();
+  }
   Request request;
   request.frame = std::move(frame);
   request.connection_id = id_;
@@ -361,154 +377,6 @@ void Connection::maybe_resume_reading() {
   if (closed_ || reading_ || over_in_flight_limit()) return;
   // Frames already buffered come first; process_input ends by reading more.
   process_input();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Answers and writing
-
-void Connection::post_answer(uint64_t seq, Answer kind, OutPayload payload) {
-  asio::post(loop_.ioc,
-             [self = shared_from_this(), seq, kind, payload = std::move(payload)]() mutable {
-               self->complete(seq, kind, std::move(payload));
-             });
-}
-
-void Connection::complete(uint64_t seq, Answer kind, OutPayload payload) {
-  if (closed_ || seq < first_seq_ || seq >= next_seq_) return;
-  Slot& slot = slots_[seq - first_seq_];
-  if (slot.state != Answer::kPending) return;
-  if (kind == Answer::kAbandoned) {
-    KB_LOG_WARN("network") << "Request " << seq << " on " << description_
-                           << " got no answer (its Responder was dropped); closing the "
-                              "connection after the earlier responses";
-  }
-  slot.state = kind;
-  slot.payload = std::move(payload);
-  pump_writes();
-}
-
-void Connection::pump_writes() {
-  if (closed_ || writing_) return;
-  write_items_.clear();
-  write_pos_ = 0;
-  file_sent_ = 0;
-  close_after_write_ = false;
-  size_t responses = 0;
-  // Take answered slots from the head only: a later answer waits for the earlier ones.
-  while (!slots_.empty() && slots_.front().state != Answer::kPending &&
-         responses < kMaxResponsesPerWrite) {
-    Slot slot = std::move(slots_.front());
-    slots_.pop_front();
-    ++first_seq_;
-    if (slot.state == Answer::kNoResponse) continue;
-    if (slot.state == Answer::kClose || slot.state == Answer::kAbandoned) {
-      close_after_write_ = true;
-      break;
-    }
-    const size_t size = slot.payload.size();
-    if (size > static_cast<size_t>(INT32_MAX)) {
-      KB_LOG_ERROR("network") << "Response of " << size << " bytes on " << description_
-                              << " cannot be framed; closing the connection";
-      close_after_write_ = true;
-      break;
-    }
-    const auto s = static_cast<uint32_t>(size);
-    write_items_.emplace_back(
-        std::vector<uint8_t>{uint8_t(s >> 24), uint8_t(s >> 16), uint8_t(s >> 8), uint8_t(s)});
-    for (auto& chunk : slot.payload.chunks) {
-      if (chunk_size(chunk) > 0) write_items_.push_back(std::move(chunk));
-    }
-    ++responses;
-  }
-  if (write_items_.empty()) {
-    if (close_after_write_) return close("close requested");
-    maybe_resume_reading();
-    return;
-  }
-  writing_ = true;
-  maybe_resume_reading();  // slots were freed
-  continue_write();
-}
-
-void Connection::continue_write() {
-  if (closed_) return;
-  if (write_pos_ == write_items_.size()) return on_write_done();
-  if (std::holds_alternative<FileSlice>(write_items_[write_pos_])) return send_file();
-  // Gather the run of owned buffers up to the next file slice into one write.
-  std::vector<asio::const_buffer> buffers;
-  size_t end = write_pos_;
-  while (end < write_items_.size()) {
-    const auto* bytes = std::get_if<std::vector<uint8_t>>(&write_items_[end]);
-    if (bytes == nullptr) break;
-    buffers.emplace_back(bytes->data(), bytes->size());
-    ++end;
-  }
-  asio::async_write(socket_, buffers,
-                    [self = shared_from_this(), end](const error_code& ec, size_t) {
-                      if (self->closed_) return;
-                      if (ec) return self->close_on_error("write", ec);
-                      self->touch();
-                      self->write_pos_ = end;
-                      self->continue_write();
-                    });
-}
-
-void Connection::send_file() {
-  const auto& slice = std::get<FileSlice>(write_items_[write_pos_]);
-  if (!slice.file) {
-    KB_LOG_ERROR("network") << "FileSlice without a file in a response on " << description_;
-    return close("bad file slice");
-  }
-  uint64_t sent_this_turn = 0;
-  while (file_sent_ < slice.size) {
-    if (sent_this_turn >= kSendfileBytesPerTurn) {
-      asio::post(loop_.ioc, [self = shared_from_this()] {
-        if (!self->closed_) self->send_file();
-      });
-      return;
-    }
-    off_t offset = static_cast<off_t>(slice.position + file_sent_);
-    const ssize_t n = ::sendfile(socket_.native_handle(), slice.file->fd(), &offset,
-                                 static_cast<size_t>(slice.size - file_sent_));
-    if (n > 0) {
-      file_sent_ += static_cast<uint64_t>(n);
-      sent_this_turn += static_cast<uint64_t>(n);
-      touch();
-      continue;
-    }
-    if (n == 0) {
-      // The file ends before the slice does (truncated meanwhile): the frame cannot be completed,
-      // and the client would misparse everything after it.
-      KB_LOG_ERROR("network") << "File " << slice.file->path() << " ended at "
-                              << slice.position + file_sent_ << " inside a slice sent on "
-                              << description_ << "; closing the connection";
-      return close("file slice truncated");
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      socket_.async_wait(asio::socket_base::wait_write,
-                         [self = shared_from_this()](const error_code& ec) {
-                           if (self->closed_) return;
-                           if (ec) return self->close_on_error("wait for writability", ec);
-                           self->send_file();
-                         });
-      return;
-    }
-    const int err = errno;
-    KB_LOG_DEBUG("network") << "sendfile failed on " << description_ << ": " << std::strerror(err);
-    return close("sendfile failed");
-  }
-  file_sent_ = 0;
-  ++write_pos_;
-  continue_write();
-}
-
-void Connection::on_write_done() {
-  writing_ = false;
-  write_items_.clear();
-  write_pos_ = 0;
-  if (close_after_write_) return close("close requested");
-  pump_writes();
 }
 
 }  // namespace detail

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -47,6 +48,9 @@ struct IoLoop {
 
   // @thread loop. Closes every connection (stop()).
   void close_all();
+  // Called once on the loop's own thread before it runs; is_current() tells that thread apart.
+  void bind_to_this_thread();
+  bool is_current() const;
 };
 
 // How a request was answered.
@@ -72,8 +76,11 @@ struct ResponseSlot {
 
 // One accepted socket: framing, dispatch, in-order responses, idle expiry.
 // Thread safety: every member function is @thread loop (the owning IoLoop's thread), except
-// post_answer, which any thread may call. Kept alive by the loop's registry while open and by
-// the handlers in flight; Responders hold only weak references.
+// answer, which any thread may call. The reading side belongs to the loop thread alone. The
+// response FIFO and the writing side are guarded by write_mu_: an answer given on another thread
+// is written by that thread, since waking the loop thread to write it costs more here than the
+// write itself (two to four such hand-offs per replicated record). Kept alive by the loop's
+// registry while open and by the handlers in flight; Responders hold only weak references.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(IoLoop& loop, boost::asio::ip::tcp::socket socket, uint64_t id,
@@ -84,8 +91,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start();
   // Closes the socket now; unwritten responses are dropped. @thread loop
   void close(const char* reason);
-  // Thread-safe: hands an answer to the loop thread.
-  void post_answer(uint64_t seq, Answer kind, OutPayload payload);
+  // Thread-safe: records the answer to request `seq` and writes the answers now due. On the loop
+  // thread the write waits for the end of the current turn, so the answers to a batch of
+  // pipelined requests leave in one write.
+  void answer(uint64_t seq, Answer kind, OutPayload payload);
 
   const std::string& description() const { return description_; }
 
@@ -96,8 +105,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
   using Clock = std::chrono::steady_clock;
 
+  enum class WriteStep { kProgress, kWouldBlock, kFailed };
+
   // Reading side.
-  bool over_in_flight_limit() const;
+  bool over_in_flight_limit();
+  bool over_in_flight_limit_locked() const;
   void start_read();
   void ack_now();
   void on_read(const boost::system::error_code& ec, size_t n);
@@ -107,15 +119,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void set_receive_low_watermark(size_t bytes);
   void maybe_resume_reading();
 
-  // Writing side.
-  void complete(uint64_t seq, Answer kind, OutPayload payload);
-  void pump_writes();
-  void continue_write();
-  void send_file();
-  void on_write_done();
+  // Writing side (connection_write.cc). The *_locked functions need write_mu_ held.
+  void write_due_locked(bool on_loop);
+  bool take_answered_locked();
+  WriteStep write_once_locked(uint64_t* budget);
+  void advance_owned_locked(size_t bytes);
+  void continue_writing_on_loop_locked(bool wait_writable);
+  void close_on_loop_locked(const char* reason);
+  void flush_on_loop();
+  void resume_writing();
 
   void arm_idle_timer();
-  void touch() { last_activity_ = Clock::now(); }
+  void touch() { last_activity_.store(Clock::now().time_since_epoch().count()); }
   void close_on_error(const char* what, const boost::system::error_code& ec);
 
   IoLoop& loop_;
@@ -126,9 +141,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string client_host_;
   int client_port_ = 0;
   std::string description_;  // "host:port (connection N on LISTENER)" for logs
-  bool closed_ = false;
+  bool closed_ = false;  // written on the loop thread under write_mu_
   bool registered_ = false;
-  Clock::time_point last_activity_;
+  std::atomic<Clock::rep> last_activity_{0};  // Clock ticks; writers on any thread bump it
 
   // Input buffer: [in_begin_, in_end_) is unparsed. A frame larger than what is buffered is read
   // straight into its own vector (partial_frame_) to avoid a copy.
@@ -140,17 +155,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t receive_low_watermark_ = 1;  // SO_RCVLOWAT as last set
   bool reading_ = false;  // a read is in flight
 
-  // Response FIFO: slots_[i] belongs to request first_seq_ + i.
+  std::mutex write_mu_;
+  // Response FIFO: slots_[i] belongs to request first_seq_ + i. @write_mu_
   std::deque<Slot> slots_;
   uint64_t first_seq_ = 0;
   uint64_t next_seq_ = 0;
 
   // The write in progress: size prefixes and chunks of one or more responses, in order.
+  // @write_mu_
   std::vector<OutChunk> write_items_;
   size_t write_pos_ = 0;
-  uint64_t file_sent_ = 0;  // bytes of write_items_[write_pos_] (a FileSlice) already sent
+  uint64_t item_sent_ = 0;  // bytes of write_items_[write_pos_] already sent
+  // A write waits for writability or for its next turn on the loop (or the connection is being
+  // closed): nobody else writes meanwhile.
   bool writing_ = false;
   bool close_after_write_ = false;
+  bool flush_posted_ = false;  // flush_on_loop is queued on the loop
+  bool read_paused_ = false;   // start_read stopped at the in-flight limit
 };
 
 }  // namespace kb::network::detail

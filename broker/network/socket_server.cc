@@ -163,6 +163,7 @@ void SocketServer::start() {
     detail::IoLoop* l = loop.get();
     l->thread = std::thread([l] {
       set_current_thread_name("kb-network-" + std::to_string(l->index));
+      l->bind_to_this_thread();
       run_loop(l->ioc, "network thread " + std::to_string(l->index));
     });
   }

@@ -5,15 +5,18 @@
 // - One acceptor thread runs every listener's accept loop. Each accepted socket is handed, round
 //   robin, to one of `num_network_threads` I/O threads; it stays on that thread for its life.
 // - Each I/O thread runs its own event loop (Boost.Asio io_context) and owns its connections
-//   outright: reading, framing, writing, idle expiry. No locks are taken on connection state.
+//   outright: reading, framing, idle expiry.
 // - A complete frame is passed to RequestDispatcher::dispatch on the I/O thread. The dispatcher
 //   must not block; it answers through the Responder, from any thread, now or later. Work that
 //   waits (acks=all produce, long-poll fetch, ZooKeeper writes) parks elsewhere (purgatory, task
 //   threads) and answers from there.
-// - An answer given on another thread is posted to the connection's I/O thread, which fills the
-//   request's slot in a per-connection FIFO and writes completed slots from the head, so
-//   responses leave strictly in request order. Owned bytes go out with gathered writes; FileSlice
-//   chunks with sendfile(2) on the non-blocking socket.
+// - An answer fills the request's slot in a per-connection FIFO (under a per-connection lock), and
+//   answered slots are written from the head, so responses leave strictly in request order. An
+//   answer given on another thread is written by that thread (up to 256 KB; the I/O thread takes
+//   over the rest and anything that would block): waking the I/O thread for it would cost more
+//   than the write. Answers given on the I/O thread leave together at the end of its turn. Owned
+//   bytes go out with gathered writes; FileSlice chunks with sendfile(2) on the non-blocking
+//   socket.
 // - Reading pauses while more than `max_in_flight_per_connection` requests are unanswered and
 //   resumes as answers leave (back-pressure on clients that pipeline without limit).
 // - stop() closes the listeners and every connection, lets the event loops drain and joins all

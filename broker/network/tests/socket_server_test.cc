@@ -484,6 +484,62 @@ TEST_F(SocketServerTest, MultiMegabyteFileSliceIsDeliveredCompletely) {
   }
 }
 
+// An answer given on another thread is written by that thread up to a budget; the I/O thread
+// takes over the rest, and whatever waits for the socket to drain.
+TEST_F(SocketServerTest, LargeFileSliceAnsweredFromAnotherThreadIsDeliveredCompletely) {
+  const size_t kSize = 12 * 1024 * 1024;
+  TempFile file(kSize);
+  ServerOptions options;
+  options.socket_send_buffer_bytes = 102400;
+  start(options);
+  Client c(port_);
+  c.send_frame("big");
+  c.send_frame("small");
+  ASSERT_TRUE(dispatcher_.wait_for(2));
+  std::thread answerer([&] {
+    dispatcher_.held(1).second.send(payload_of("after"));  // waits for the big one
+    OutPayload p;
+    p.chunks.emplace_back(bytes_of("<"));
+    p.chunks.emplace_back(file.slice(1, static_cast<uint32_t>(kSize - 1)));
+    p.chunks.emplace_back(bytes_of(">"));
+    dispatcher_.held(0).second.send(std::move(p));
+  });
+  answerer.join();  // returns long before the client has read: the I/O thread finishes the write
+  std::this_thread::sleep_for(100ms);
+  auto f = c.read_frame();
+  ASSERT_TRUE(f);
+  ASSERT_EQ(f->size(), kSize + 1);
+  EXPECT_EQ(f->front(), '<');
+  EXPECT_EQ(f->back(), '>');
+  EXPECT_TRUE(std::equal(f->begin() + 1, f->end() - 1, file.content.begin() + 1));
+  EXPECT_EQ(c.read_string(), "after");
+}
+
+// Answers race in from several threads (as purgatory completions do); the responses still leave
+// exactly in request order, each once.
+TEST_F(SocketServerTest, AnswersFromManyThreadsLeaveInRequestOrder) {
+  ServerOptions options;
+  options.max_in_flight_per_connection = 1000;
+  start(options);
+  Client c(port_);
+  const size_t kRequests = 400;
+  for (size_t i = 0; i < kRequests; ++i) c.send_frame("r" + std::to_string(i));
+  ASSERT_TRUE(dispatcher_.wait_for(kRequests));
+  std::vector<std::thread> answerers;
+  for (size_t t = 0; t < 4; ++t) {
+    answerers.emplace_back([&, t] {
+      // Thread t answers every fourth request, from the last one down.
+      for (size_t i = kRequests - 1 - t; i < kRequests; i -= 4) {
+        auto [frame, responder] = dispatcher_.held(i);
+        responder.send(payload_of(frame));
+        if (i < 4) break;
+      }
+    });
+  }
+  for (auto& t : answerers) t.join();
+  for (size_t i = 0; i < kRequests; ++i) ASSERT_EQ(c.read_string(), "r" + std::to_string(i));
+}
+
 TEST_F(SocketServerTest, ReadingPausesWhileTooManyRequestsAreOutstanding) {
   ServerOptions options;
   options.max_in_flight_per_connection = 2;
