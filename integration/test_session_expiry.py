@@ -10,7 +10,10 @@ from confluent_kafka import Producer
 
 import harness
 
-SESSION_TIMEOUT_MS = 6000
+# Long enough that a broker restarted right after SIGKILL registers before its previous session
+# expires: startup recovers ~50 partitions first, which took 6 s once under CI's load (6000 here
+# then let the old session lapse and the test never saw the broker wait for it).
+SESSION_TIMEOUT_MS = 15000
 
 
 class SessionExpiryTest(harness.ClusterTestCase):
