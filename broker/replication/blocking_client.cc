@@ -27,15 +27,17 @@ void send_all(int fd, const uint8_t* data, size_t size) {
   }
 }
 
-void recv_all(int fd, uint8_t* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::recv(fd, data, size, 0);
+// Reads at least `at_least` and at most `capacity` bytes; returns how many it read.
+size_t recv_at_least(int fd, uint8_t* data, size_t capacity, size_t at_least) {
+  size_t got = 0;
+  while (got < at_least) {
+    ssize_t n = ::recv(fd, data + got, capacity - got, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n == 0) throw std::runtime_error("connection closed by the leader");
     if (n < 0) throw std::runtime_error(std::string("receive failed: ") + std::strerror(errno));
-    data += n;
-    size -= static_cast<size_t>(n);
+    got += static_cast<size_t>(n);
   }
+  return got;
 }
 
 }  // namespace
@@ -79,8 +81,8 @@ void BlockingClient::connect() {
                            last_error);
 }
 
-std::vector<uint8_t> BlockingClient::roundtrip(int16_t api_key, int16_t api_version,
-                                               std::span<const uint8_t> body) {
+ResponseBody BlockingClient::roundtrip(int16_t api_key, int16_t api_version,
+                                       std::span<const uint8_t> body) {
   if (fd_.load() < 0) connect();
   int fd = fd_.load();
   try {
@@ -94,20 +96,26 @@ std::vector<uint8_t> BlockingClient::roundtrip(int16_t api_key, int16_t api_vers
     auto bytes = out.flatten();
     send_all(fd, bytes.data(), bytes.size());
 
-    uint8_t size_buf[4];
-    recv_all(fd, size_buf, 4);
-    int32_t size =
-        static_cast<int32_t>((uint32_t(size_buf[0]) << 24) | (uint32_t(size_buf[1]) << 16) |
-                             (uint32_t(size_buf[2]) << 8) | uint32_t(size_buf[3]));
-    if (size < 4) throw std::runtime_error("malformed response size");
-    std::vector<uint8_t> frame(static_cast<size_t>(size));
-    recv_all(fd, frame.data(), frame.size());
-    protocol::Reader r(frame.data(), frame.size());
+    // One request is outstanding, so whatever arrives belongs to its response.
+    const size_t got = recv_at_least(fd, first_read_.data(), first_read_.size(), 4);
+    const uint8_t* p = first_read_.data();
+    const int32_t size = static_cast<int32_t>((uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) |
+                                              (uint32_t(p[2]) << 8) | uint32_t(p[3]));
+    if (size < static_cast<int32_t>(ResponseBody::kHeaderBytes))
+      throw std::runtime_error("malformed response size " + std::to_string(size));
+    const size_t frame_size = static_cast<size_t>(size);
+    const size_t early = got - 4;
+    if (early > frame_size) throw std::runtime_error("the leader sent more than the response");
+    auto frame = std::make_unique_for_overwrite<uint8_t[]>(frame_size);
+    std::memcpy(frame.get(), p + 4, early);
+    if (frame_size > early)
+      recv_at_least(fd, frame.get() + early, frame_size - early, frame_size - early);
+    protocol::Reader r(frame.get(), frame_size);
+    // Fetch v11 and OffsetForLeaderEpoch v3 are not flexible: response header v0.
     if (r.read_int32() != header.correlation_id) {
       throw std::runtime_error("correlation id mismatch");
     }
-    // Fetch v11 and OffsetForLeaderEpoch v3 are not flexible: response header v0.
-    return std::vector<uint8_t>(frame.begin() + 4, frame.end());
+    return ResponseBody(std::move(frame), frame_size);
   } catch (...) {
     close();
     throw;

@@ -33,7 +33,7 @@ std::vector<uint8_t> encode(const Message& m, int16_t version) {
 }
 
 template <typename Message>
-Message decode(const std::vector<uint8_t>& bytes, int16_t version) {
+Message decode(const ResponseBody& bytes, int16_t version) {
   Message m;
   protocol::Reader r(bytes.data(), bytes.size());
   m.decode(r, version);
