@@ -26,6 +26,7 @@
 
 #include "bench/percentile.h"
 #include "bench/rdkafka_support.h"
+#include "common/testing/loopback.h"
 
 namespace {
 
@@ -34,15 +35,8 @@ using kb::bench::percentile;
 using Clock = std::chrono::steady_clock;
 
 int listen_on_loopback(int* port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 || ::listen(fd, 1) != 0)
-    die("cannot listen on 127.0.0.1");
-  *port = ntohs(addr.sin_port);
+  int fd = kb::testing::listen_on_loopback(port, 1);
+  if (fd < 0) die("cannot listen on 127.0.0.1");
   return fd;
 }
 
@@ -61,16 +55,6 @@ int connect_to_loopback(int port) {
     die("cannot connect to 127.0.0.1:" + std::to_string(port));
   no_delay(fd);
   return fd;
-}
-
-bool read_exactly(int fd, char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::recv(fd, data, size, 0);
-    if (n <= 0) return false;
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
 }
 
 bool write_exactly(int fd, const char* data, size_t size) {
@@ -92,7 +76,8 @@ pid_t start_relay(int listener, int next_port, size_t size) {
   int in = ::accept(listener, nullptr, nullptr);
   no_delay(in);
   std::vector<char> message(size);
-  while (read_exactly(in, message.data(), size) && write_exactly(out, message.data(), size)) {
+  while (kb::testing::recv_exactly(in, message.data(), size) &&
+         write_exactly(out, message.data(), size)) {
   }
   ::_exit(0);
 }
@@ -146,7 +131,7 @@ int main(int argc, char** argv) {
   std::thread receiver([&] {
     std::vector<char> message(static_cast<size_t>(size));
     for (long i = 0; i < records; ++i) {
-      if (!read_exactly(in, message.data(), message.size())) break;
+      if (!kb::testing::recv_exactly(in, message.data(), message.size())) break;
       int64_t sent_ns;
       std::memcpy(&sent_ns, message.data(), 8);
       latencies_ms.push_back(

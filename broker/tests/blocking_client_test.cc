@@ -15,6 +15,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/testing/loopback.h"
+
 namespace kb::broker::replication {
 namespace {
 
@@ -41,15 +43,7 @@ class ScriptedLeader {
  public:
   using Script = std::function<std::vector<Bytes>(int32_t correlation_id)>;
   explicit ScriptedLeader(Script script) : script_(std::move(script)) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    ::listen(listen_fd_, 4);
-    socklen_t len = sizeof(addr);
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listen_fd_ = kb::testing::listen_on_loopback(&port_);
     thread_ = std::thread([this] { serve(); });
   }
   ~ScriptedLeader() {
@@ -60,25 +54,15 @@ class ScriptedLeader {
   int port() const { return port_; }
 
  private:
-  static bool read_exact(int fd, uint8_t* data, size_t size) {
-    while (size > 0) {
-      ssize_t n = ::recv(fd, data, size, 0);
-      if (n <= 0) return false;
-      data += n;
-      size -= static_cast<size_t>(n);
-    }
-    return true;
-  }
-
   void serve() {
     for (;;) {
       int fd = ::accept(listen_fd_, nullptr, nullptr);
       if (fd < 0) return;
       for (;;) {
         uint8_t size_bytes[4];
-        if (!read_exact(fd, size_bytes, 4)) break;
+        if (!kb::testing::recv_exactly(fd, size_bytes, 4)) break;
         Bytes request(ntohl(*reinterpret_cast<uint32_t*>(size_bytes)));
-        if (!read_exact(fd, request.data(), request.size())) break;
+        if (!kb::testing::recv_exactly(fd, request.data(), request.size())) break;
         // Request header: api key (2), api version (2), correlation id (4).
         const int32_t correlation_id =
             static_cast<int32_t>(ntohl(*reinterpret_cast<uint32_t*>(request.data() + 4)));

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "clients/client_config.h"
+#include "common/testing/loopback.h"
 #include "protocol/header.h"
 #include "protocol/wire.h"
 
@@ -24,15 +25,7 @@ class ScriptedBroker {
   using Answer =
       std::function<std::vector<uint8_t>(const protocol::RequestHeader&, protocol::Reader& body)>;
   explicit ScriptedBroker(Answer answer) : answer_(std::move(answer)) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    ::listen(listen_fd_, 16);
-    socklen_t len = sizeof(addr);
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listen_fd_ = kb::testing::listen_on_loopback(&port_);
     acceptor_ = std::thread([this] { accept_loop(); });
   }
   ~ScriptedBroker() {
@@ -67,15 +60,6 @@ class ScriptedBroker {
   }
 
  private:
-  static bool read_n(int fd, uint8_t* p, size_t n) {
-    while (n > 0) {
-      ssize_t r = ::recv(fd, p, n, 0);
-      if (r <= 0) return false;
-      p += r;
-      n -= static_cast<size_t>(r);
-    }
-    return true;
-  }
   void accept_loop() {
     while (true) {
       int fd = ::accept(listen_fd_, nullptr, nullptr);
@@ -88,10 +72,10 @@ class ScriptedBroker {
   void serve(int fd) {
     while (true) {
       uint8_t sz[4];
-      if (!read_n(fd, sz, 4)) return;
+      if (!kb::testing::recv_exactly(fd, sz, 4)) return;
       size_t size = (size_t(sz[0]) << 24) | (size_t(sz[1]) << 16) | (size_t(sz[2]) << 8) | sz[3];
       std::vector<uint8_t> frame(size);
-      if (!read_n(fd, frame.data(), size)) return;
+      if (!kb::testing::recv_exactly(fd, frame.data(), size)) return;
       protocol::Reader r(frame.data(), frame.size());
       auto header = protocol::decode_request_header(r);
       {
