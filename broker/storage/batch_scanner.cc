@@ -35,13 +35,17 @@ bool header_sane(const records::BatchHeader& h) {
 }  // namespace
 
 BatchScanner::BatchScanner(int fd, uint64_t start, uint64_t end)
-    : fd_(fd), pos_(start), end_(end), buf_(kReadAhead) {}
+    : fd_(fd),
+      pos_(start),
+      end_(end),
+      buf_(std::make_unique_for_overwrite<uint8_t[]>(kReadAhead)),
+      read_size_(kReadAhead) {}
 
 bool BatchScanner::fill(uint64_t at, size_t want) {
   if (at >= buf_start_ && at + want <= buf_start_ + buf_len_) return true;
-  size_t n = static_cast<size_t>(std::min<uint64_t>(kReadAhead, end_ - at));
+  size_t n = static_cast<size_t>(std::min<uint64_t>(std::max(read_size_, want), end_ - at));
   size_t got = 0;
-  if (!pread_full(fd_, buf_.data(), n, at, &got)) return false;
+  if (!pread_full(fd_, buf_.get(), n, at, &got)) return false;
   buf_start_ = at;
   buf_len_ = got;
   return got >= want;
@@ -52,7 +56,7 @@ ScanStatus BatchScanner::next(ScannedBatch* out) {
   uint64_t left = end_ - pos_;
   if (left < records::kBatchHeaderSize) return ScanStatus::kTruncated;
   if (!fill(pos_, records::kBatchHeaderSize)) return ScanStatus::kTruncated;
-  const uint8_t* p = buf_.data() + (pos_ - buf_start_);
+  const uint8_t* p = buf_.get() + (pos_ - buf_start_);
   records::BatchHeader h{};
   if (!records::parse_batch_header(std::span<const uint8_t>(p, records::kBatchHeaderSize), &h) ||
       !header_sane(h)) {
@@ -62,6 +66,7 @@ ScanStatus BatchScanner::next(ScannedBatch* out) {
   out->position = pos_;
   out->header = h;
   pos_ += h.total_size();
+  read_size_ = h.total_size() >= kReadAhead ? records::kBatchHeaderSize : kReadAhead;
   return ScanStatus::kOk;
 }
 

@@ -5,6 +5,7 @@
 // Thread-safety: an instance belongs to one thread; many instances may read the same file
 // concurrently (pread only, no shared file offset).
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -43,9 +44,14 @@ class BatchScanner {
   int fd_;
   uint64_t pos_;
   uint64_t end_;
-  std::vector<uint8_t> buf_;
+  // Not zeroed: only the bytes a pread filled are ever looked at.
+  std::unique_ptr<uint8_t[]> buf_;
   uint64_t buf_start_ = 0;
   size_t buf_len_ = 0;
+  // How much the next fill reads: the full buffer while batches are small, just a header after a
+  // batch larger than the buffer (reading ahead would copy bytes of the next batch's records that
+  // the scan skips).
+  size_t read_size_;
 };
 
 // Reads one header at `position`; false if the bytes there are not a sane, complete v2 batch

@@ -253,22 +253,24 @@ ReadResult Log::read(Offset start, int32_t max_bytes, Offset max_offset_exclusiv
   bool done = false;
   for (size_t i = 0; i < segments.size() && !done; ++i) {
     const auto& [segment, size_limit] = segments[i];
-    uint64_t from = 0;
-    if (i == 0) {
-      auto first = segment->find_batch(start, size_limit);
-      if (!first) continue;
-      from = first->position;
-    }
-    BatchScanner scanner(segment->file()->fd(), from, size_limit);
-    uint64_t slice_start = from, slice_end = from;
+    // One scan finds the first batch and then extends the slice over the ones after it, so the
+    // bytes near the fetch offset are read once.
+    BatchScanner scanner = i == 0 ? segment->scan_near(start, size_limit)
+                                  : BatchScanner(segment->file()->fd(), 0, size_limit);
+    std::optional<uint64_t> slice_start;
+    uint64_t slice_end = 0;
     ScannedBatch b;
     while (true) {
       if (scanner.next(&b) != ScanStatus::kOk) break;
+      if (!slice_start) {
+        if (b.header.last_offset() < start.value()) continue;  // before the fetch offset
+        slice_start = slice_end = b.position;
+      }
       if (b.header.last_offset() >= limit.value()) {
         done = true;
         break;
       }
-      uint64_t total = result.total_bytes + (slice_end - slice_start);
+      uint64_t total = result.total_bytes + (slice_end - *slice_start);
       if (total + b.size() > budget) {
         if (total == 0 && min_one_batch) {
           slice_end = b.position + b.size();
@@ -278,10 +280,10 @@ ReadResult Log::read(Offset start, int32_t max_bytes, Offset max_offset_exclusiv
       }
       slice_end = b.position + b.size();
     }
-    if (slice_end > slice_start) {
-      result.slices.push_back(
-          FileSlice{segment->file(), slice_start, static_cast<uint32_t>(slice_end - slice_start)});
-      result.total_bytes += static_cast<uint32_t>(slice_end - slice_start);
+    if (slice_start && slice_end > *slice_start) {
+      result.slices.push_back(FileSlice{segment->file(), *slice_start,
+                                        static_cast<uint32_t>(slice_end - *slice_start)});
+      result.total_bytes += static_cast<uint32_t>(slice_end - *slice_start);
     }
   }
   return result;

@@ -358,10 +358,13 @@ void Segment::set_last_modified_ms(int64_t ms) {
   }
 }
 
-std::optional<ScannedBatch> Segment::find_batch(Offset target, uint64_t limit) const {
+BatchScanner Segment::scan_near(Offset target, uint64_t limit) const {
   OffsetPosition hint = offset_index_.lookup(target);
-  uint64_t start = hint.position < limit ? hint.position : 0;
-  BatchScanner scanner(file_->fd(), start, limit);
+  return BatchScanner(file_->fd(), hint.position < limit ? hint.position : 0, limit);
+}
+
+std::optional<ScannedBatch> Segment::find_batch(Offset target, uint64_t limit) const {
+  BatchScanner scanner = scan_near(target, limit);
   ScannedBatch b;
   while (scanner.next(&b) == ScanStatus::kOk) {
     if (b.header.last_offset() >= target.value()) return b;

@@ -94,6 +94,9 @@ class Segment {
   // ---- Readers ----
   // The first batch whose last offset >= target, within the first `limit` bytes.
   std::optional<ScannedBatch> find_batch(Offset target, uint64_t limit) const;
+  // A scanner over the first `limit` bytes starting at the indexed batch at or before `target`:
+  // the batches it returns before the one holding `target` are the caller's to skip.
+  BatchScanner scan_near(Offset target, uint64_t limit) const;
   // {timestamp, offset} of the first record with timestamp >= target and offset >= min_offset.
   std::optional<std::pair<int64_t, Offset>> find_offset_by_timestamp(int64_t target,
                                                                      Offset min_offset,

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <stdexcept>
 #include <thread>
@@ -25,6 +26,12 @@ using namespace std::chrono_literals;
 
 void put_int32(Bytes& out, int32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
+}
+
+uint32_t read_uint32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return ntohl(v);
 }
 
 // A response frame: size prefix, correlation id, body.
@@ -61,11 +68,10 @@ class ScriptedLeader {
       for (;;) {
         uint8_t size_bytes[4];
         if (!kb::testing::recv_exactly(fd, size_bytes, 4)) break;
-        Bytes request(ntohl(*reinterpret_cast<uint32_t*>(size_bytes)));
+        Bytes request(read_uint32(size_bytes));
         if (!kb::testing::recv_exactly(fd, request.data(), request.size())) break;
         // Request header: api key (2), api version (2), correlation id (4).
-        const int32_t correlation_id =
-            static_cast<int32_t>(ntohl(*reinterpret_cast<uint32_t*>(request.data() + 4)));
+        const auto correlation_id = static_cast<int32_t>(read_uint32(request.data() + 4));
         auto pieces = script_(correlation_id);
         const bool close_after = !pieces.empty() && pieces.back().empty();
         for (const auto& piece : pieces) {

@@ -102,6 +102,40 @@ TEST(LogTest, MaxBytesAndMinOneBatch) {
   EXPECT_EQ(batch_offsets(read_slices(zero.slices)), (std::vector<int64_t>{3}));
 }
 
+TEST(LogTest, ReadsAcrossBatchesLargerThanTheScanBuffer) {
+  // The batch scanner reads ahead 32 KB while batches are small and just a header after a batch
+  // larger than that; a fetch must see the same batches either way, from any start offset.
+  TempDir dir;
+  LogConfig config;
+  config.index_interval_bytes = 4096;
+  auto log = Log::open(log_options(dir.sub("t-0"), config));
+  const size_t value_sizes[] = {10, 50000, 70000, 10, 10, 40000, 10, 33000, 33000, 10};
+  std::vector<std::vector<uint8_t>> batches;
+  std::vector<int64_t> first_offsets;
+  for (size_t value_size : value_sizes) {
+    first_offsets.push_back(log->log_end_offset().value());
+    batches.push_back(make_batch(2, 1000, value_size));
+    // Offsets and the leader epoch are assigned in place: `batches` holds what the log holds.
+    ASSERT_EQ(log->append_as_leader(batches.back(), LeaderEpoch(0), 1000).error, ErrorCode::kNone);
+  }
+  const Offset end = log->log_end_offset();
+  for (size_t from = 0; from < batches.size(); ++from) {
+    for (int64_t start : {first_offsets[from], first_offsets[from] + 1}) {
+      auto read = log->read(Offset(start), kBig, end, false);
+      ASSERT_EQ(read.error, ErrorCode::kNone);
+      std::vector<std::vector<uint8_t>> expected(batches.begin() + static_cast<long>(from),
+                                                 batches.end());
+      EXPECT_EQ(read_slices(read.slices), testing::concat(expected)) << "start " << start;
+    }
+  }
+  // A byte budget ending inside the third batch returns the first two whole.
+  auto budgeted = log->read(Offset(first_offsets[1]),
+                            static_cast<int32_t>(batches[1].size() + batches[2].size() + batches[3].size() / 2),
+                            end, false);
+  EXPECT_EQ(batch_offsets(read_slices(budgeted.slices)),
+            (std::vector<int64_t>{first_offsets[1], first_offsets[2]}));
+}
+
 TEST(LogTest, RollsBySegmentBytes) {
   TempDir dir;
   LogConfig config;
