@@ -154,14 +154,17 @@ TEST(BlockingClient, MismatchedCorrelationIdIsAnError) {
 }
 
 TEST(BlockingClient, NegativeOrTooSmallSizeIsAnError) {
-  ScriptedLeader leader([](int32_t) {
+  int calls = 0;
+  ScriptedLeader leader([&](int32_t) {
     Bytes bad;
-    put_int32(bad, 2);  // smaller than a correlation id
+    put_int32(bad, ++calls == 1 ? 2 : -1);  // smaller than a correlation id, then negative
     bad.insert(bad.end(), {0, 0});
     return std::vector<Bytes>{bad};
   });
   BlockingClient client("127.0.0.1", leader.port(), "test", 5s);
   EXPECT_THROW(client.roundtrip(1, 11, kRequestBody), std::runtime_error);
+  EXPECT_THROW(client.roundtrip(1, 11, kRequestBody), std::runtime_error);  // reconnected
+  EXPECT_EQ(calls, 2);
 }
 
 TEST(BlockingClient, LeaderClosingMidResponseIsAnError) {
